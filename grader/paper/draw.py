@@ -1,0 +1,95 @@
+"""Drawing a blueprint's papers from the banks: seeded, reproducible, A/B versions disjoint
+wherever the pool is large enough."""
+
+from __future__ import annotations
+
+import random
+import string
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from grader.bank import Item
+from grader.blueprint import Blueprint, Section
+
+
+@dataclass(frozen=True)
+class PaperItem:
+    position: int  # 1-based, paper order
+    name: str  # the answer variable and nbgrader grade_id, e.g. "q07"
+    item: Item
+    points: float
+
+
+@dataclass(frozen=True)
+class PaperSection:
+    title: str
+    type: str
+    items: tuple[PaperItem, ...]
+
+
+@dataclass(frozen=True)
+class Paper:
+    assignment: str
+    blueprint: Blueprint
+    version: str  # "A", "B", ...
+    sections: tuple[PaperSection, ...]
+
+    @property
+    def items(self) -> tuple[PaperItem, ...]:
+        return tuple(item for section in self.sections for item in section.items)
+
+    @property
+    def total_points(self) -> float:
+        return sum(item.points for item in self.items)
+
+
+class DrawError(Exception):
+    pass
+
+
+def _pool(section: Section, items: Sequence[Item], banks: Sequence[str]) -> list[Item]:
+    return [item for item in items
+            if item.use == "exam" and item.type == section.type and item.bank in banks
+            and (not section.areas or item.area in section.areas)]
+
+
+def _section_draws(blueprint: Blueprint, items: Sequence[Item]) -> list[list[list[Item]]]:
+    """For each section, the items of each version: version v takes the v-th slice of one
+    seeded shuffle, so versions overlap only when the pool is smaller than versions x count."""
+    used: list[set[str]] = [set() for _ in range(blueprint.versions)]
+    draws: list[list[list[Item]]] = []
+    for index, section in enumerate(blueprint.sections):
+        pool = sorted(_pool(section, items, blueprint.banks), key=lambda item: item.id)
+        rng = random.Random(f"{blueprint.seed}:{blueprint.id}:{index}")
+        rng.shuffle(pool)
+        per_version = []
+        for version in range(blueprint.versions):
+            free = [item for item in pool if item.id not in used[version]]
+            if len(free) < section.count:
+                raise DrawError(
+                    f"{blueprint.file}: 第 {index + 1} 部分“{section.title}”需要 {section.count} 道题，"
+                    f"题库中符合条件（{section.type}，{', '.join(section.areas) or '任意领域'}）的只有 {len(free)} 道")
+            start = (version * section.count) % len(free)
+            chosen = (free[start:] + free[:start])[: section.count]
+            used[version].update(item.id for item in chosen)
+            per_version.append(chosen)
+        draws.append(per_version)
+    return draws
+
+
+def draw_papers(blueprint: Blueprint, items: Sequence[Item]) -> list[Paper]:
+    """The blueprint's papers, one per version; the same inputs always give the same papers."""
+    draws = _section_draws(blueprint, items)
+    papers = []
+    for version in range(blueprint.versions):
+        letter = string.ascii_uppercase[version]
+        position = 0
+        sections = []
+        for section, per_version in zip(blueprint.sections, draws, strict=True):
+            paper_items = []
+            for item in per_version[version]:
+                position += 1
+                paper_items.append(PaperItem(position, f"q{position:02d}", item, section.points))
+            sections.append(PaperSection(section.title, section.type, tuple(paper_items)))
+        papers.append(Paper(f"{blueprint.id}-{letter.lower()}", blueprint, letter, tuple(sections)))
+    return papers

@@ -1,0 +1,111 @@
+"""A paper as an nbgrader source notebook (keys inside solution regions and hidden tests)."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+from nbformat.notebooknode import NotebookNode
+
+from grader.bank import ITEM_TYPES
+from grader.paper.draw import Paper, PaperItem
+from grader.scoring import rules_source
+
+NOTEBOOK_NAME = "paper"  # every assignment has one notebook: paper.ipynb
+ANSWER_HINT = "# 本题由系统自动评分"
+
+
+def _nbgrader(grade_id: str, *, grade: bool = False, solution: bool = False, locked: bool = False,
+              points: float | None = None) -> dict[str, object]:
+    meta: dict[str, object] = {"grade": grade, "grade_id": grade_id, "locked": locked,
+                               "schema_version": 3, "solution": solution, "task": False}
+    if points is not None:
+        meta["points"] = points
+    return meta
+
+
+def _markdown(source: str, grade_id: str, **qinglian: object) -> NotebookNode:
+    cell: NotebookNode = nbformat.v4.new_markdown_cell(source)
+    cell.metadata["nbgrader"] = _nbgrader(grade_id, locked=True)
+    if qinglian:
+        cell.metadata["qinglian"] = qinglian
+    return cell
+
+
+def _stem(entry: PaperItem) -> str:
+    item = entry.item
+    lines = [f"**{entry.position}.** {item.stem}（{entry.points:g} 分）"]
+    if item.type != "fill" and item.type != "essay":
+        lines += [f"{letter}. {text}" for letter, text in item.options]
+    return "\n\n".join(lines)
+
+
+def _hidden_test(entry: PaperItem) -> str:
+    item = entry.item
+    if item.type == "fill":
+        check = f"assert normalize_fill({entry.name}) in {tuple(item.key or ())!r}"
+    else:
+        check = f"assert normalize_choice({entry.name}, {item.letters!r}) == {item.key!r}"
+    return "\n".join([ANSWER_HINT, "### BEGIN HIDDEN TESTS", rules_source(), check,
+                      "### END HIDDEN TESTS"])
+
+
+def _item_cells(entry: PaperItem) -> list[NotebookNode]:
+    item = entry.item
+    info = {"item": item.id, "type": item.type, "options": item.letters, "points": entry.points}
+    stem = _markdown(_stem(entry), f"{entry.name}-stem", **info)
+    if item.type == "essay":
+        answer = nbformat.v4.new_markdown_cell(
+            f"### BEGIN SOLUTION\n评分要点：\n\n{item.rubric}\n### END SOLUTION")
+        answer.metadata["nbgrader"] = _nbgrader(entry.name, grade=True, solution=True, points=entry.points)
+        answer.metadata["qinglian"] = info
+        return [stem, answer]
+    answer = nbformat.v4.new_code_cell(
+        f'{entry.name} = ""\n### BEGIN SOLUTION\n{entry.name} = {json.dumps(_display_key(entry), ensure_ascii=False)}\n'
+        "### END SOLUTION")
+    answer.metadata["nbgrader"] = _nbgrader(entry.name, solution=True)
+    answer.metadata["qinglian"] = info
+    test = nbformat.v4.new_code_cell(_hidden_test(entry))
+    test.metadata["nbgrader"] = _nbgrader(f"{entry.name}-test", grade=True, locked=True, points=entry.points)
+    return [stem, answer, test]
+
+
+def _display_key(entry: PaperItem) -> str:
+    key = entry.item.key
+    return key[0] if isinstance(key, tuple) else str(key)
+
+
+def _header(paper: Paper) -> str:
+    bp = paper.blueprint
+    lines = [f"# {bp.title}（{paper.version}卷）", "",
+             f"总分 {paper.total_points:g} 分，及格线 {bp.pass_mark:g} 分，考试时长 {bp.duration_minutes} 分钟。"]
+    if bp.instructions:
+        lines += ["", bp.instructions]
+    return "\n".join(lines)
+
+
+def paper_notebook(paper: Paper) -> NotebookNode:
+    """The nbgrader source notebook of a paper. Pure: the same paper gives the same notebook."""
+    cells = [_markdown(_header(paper), "header")]
+    for index, section in enumerate(paper.sections, start=1):
+        total = sum(e.points for e in section.items)
+        cells.append(_markdown(f"## {_chinese_number(index)}、{section.title}"
+                               f"（共 {len(section.items)} 题，{total:g} 分）", f"section-{index}"))
+        for entry in section.items:
+            cells.extend(_item_cells(entry))
+    nb: NotebookNode = nbformat.v4.new_notebook(cells=cells)
+    for number, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{number:03d}"  # stable ids keep rebuilt papers byte-identical
+    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    nb.metadata["language_info"] = {"name": "python"}
+    nb.metadata["qinglian"] = {"assignment": paper.assignment, "blueprint": paper.blueprint.id,
+                               "programme": paper.blueprint.programme, "version": paper.version,
+                               "areas": sorted({e.item.area for e in paper.items}),
+                               "types": {t: ITEM_TYPES[t] for t in sorted({e.item.type for e in paper.items})}}
+    return nb
+
+
+def _chinese_number(n: int) -> str:
+    digits = "零一二三四五六七八九十"
+    return digits[n] if n <= 10 else str(n)
+

@@ -1,0 +1,32 @@
+"""Settings: one typed object, built once at the edge (CLI, app, test) and passed down."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DB_ENV = "QINGLIAN_DB_URL"
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: Path  # the workspace: an nbgrader course directory
+    db_url: str
+
+    @classmethod
+    def resolve(cls, root: Path | str, db_url: str | None = None,
+                environ: Mapping[str, str] | None = None) -> Settings:
+        """--db wins, then QINGLIAN_DB_URL, then the SQLite file nbgrader itself would use."""
+        root = Path(root).resolve()
+        env = os.environ if environ is None else environ
+        return cls(root, db_url or env.get(DB_ENV) or default_db_url(root))
+
+    @property
+    def uses_default_db(self) -> bool:
+        return self.db_url == default_db_url(self.root)
+
+
+def default_db_url(root: Path) -> str:
+    return f"sqlite:///{root / 'gradebook.db'}"

@@ -1,0 +1,45 @@
+"""A workspace is an nbgrader course directory, so nbgrader's own tools work on it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from grader.gradebook import migrate
+from grader.settings import Settings
+
+FOLDERS = ("source", "release", "submitted", "autograded", "feedback")
+
+_CONFIG = '''# nbgrader configuration written by `qinglian init`.
+c = get_config()  # noqa: F821
+
+# Released answer cells keep only their `qNN = ""` line; essay cells start empty.
+c.ClearSolutions.code_stub = {{"python": ""}}
+c.ClearSolutions.text_stub = ""
+# Candidates' answers are never executed by qinglian; nbgrader, if used, must not hang on one.
+c.ExecutePreprocessor.timeout = 30
+{db_line}'''
+
+
+def nbgrader_config(settings: Settings) -> str:
+    """The text of nbgrader_config.py. The default SQLite URL is left implicit so that a copied
+    workspace uses its own gradebook, not the original's."""
+    db_line = "" if settings.uses_default_db else f"c.CourseDirectory.db_url = {settings.db_url!r}\n"
+    return _CONFIG.format(db_line=db_line)
+
+
+def init_workspace(settings: Settings, engine: Engine) -> list[Path]:
+    """Create the folders, nbgrader_config.py and the gradebook; safe to run again."""
+    created = []
+    for name in FOLDERS:
+        folder = settings.root / name
+        if not folder.exists():
+            folder.mkdir(parents=True)
+            created.append(folder)
+    config = settings.root / "nbgrader_config.py"
+    if not config.exists():
+        config.write_text(nbgrader_config(settings), encoding="utf-8")
+        created.append(config)
+    migrate(engine)
+    return created
