@@ -159,7 +159,7 @@ def _key(raw: LocatedDict, item_type: str, letters: str, file: str,
     text = str(answer).strip()
     key: str | None = normalize_choice(text, letters)
     if key is None:
-        bad = [c for c in text if c not in letters]
+        bad = [c for c in text if c not in letters and not c.isspace() and c not in ",，、;；"]
         shown = "、".join(f'"{c}"' for c in bad) if bad else f'"{text}"'
         problems.append(Problem(file, line, f"answer {shown} 不是选项（可选 {'、'.join(letters)}）"))
         return None

@@ -60,6 +60,17 @@ def _positive(raw: LocatedDict, key: str, file: str, problems: list[Problem], *,
     return value
 
 
+MAX_VERSIONS = 26  # versions are lettered A to Z
+
+
+def _seed(raw: LocatedDict, file: str, problems: list[Problem]) -> int:
+    seed = raw.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        problems.append(Problem(file, raw.line_of("seed"), f"seed 应为整数，而不是 {seed!r}"))
+        return 0
+    return seed
+
+
 def _section(raw: object, line: int, file: str, problems: list[Problem]) -> Section | None:
     if not isinstance(raw, LocatedDict):
         problems.append(Problem(file, line, "section 应为键值映射（title, type, count, points）"))
@@ -118,13 +129,15 @@ def load_blueprint(path: Path) -> Blueprint:
     blueprint = Blueprint(
         id=str(raw.get("id", "")), programme=str(raw.get("programme", "")), title=str(raw.get("title", "")),
         banks=tuple(str(b) for b in raw.get("banks") or ()),
-        seed=int(raw.get("seed", 0)) if isinstance(raw.get("seed", 0), int) else 0,
+        seed=_seed(raw, file, problems),
         versions=int(_positive(raw, "versions", file, problems)),
         duration_minutes=int(_positive(raw, "duration_minutes", file, problems)),
         pass_mark=float(_positive(raw, "pass_mark", file, problems, integer=False)),
-        show_score=bool(raw.get("show_score", True)), instructions=str(raw.get("instructions", "")),
+        show_score=bool(raw.get("show_score", True)), instructions=str(raw.get("instructions") or "").strip(),
         sections=tuple(s for s in sections if s is not None), file=file,
     )
+    if blueprint.versions > MAX_VERSIONS:
+        problems.append(Problem(file, raw.line_of("versions"), f"versions 最多为 {MAX_VERSIONS}（A 卷至 Z 卷）"))
     if not problems and blueprint.pass_mark > blueprint.total_points:
         problems.append(Problem(file, raw.line_of("pass_mark"),
                                 f"及格线 {blueprint.pass_mark:g} 高于总分 {blueprint.total_points:g}"))

@@ -52,7 +52,7 @@ def totals(session: Session, assignments: Sequence[str] = ()) -> list[dict[str, 
     students = session.execute(select(Student.id, Student.last_name, Student.first_name, Student.email)
                                .order_by(Student.last_name, Student.first_name)).all()
     max_scores, scores = _max_scores(session), _scores(session)
-    duedates: dict[str, object] = dict(session.execute(select(Assignment.name, Assignment.duedate)).tuples().all())
+    duedates: dict[str, object] = dict(session.execute(select(Assignment.name, Assignment.duedate)).all())
     rows = []
     for name in names:
         for student_id, last, first, email in students:

@@ -14,6 +14,9 @@ FOLDERS = ("source", "release", "submitted", "autograded", "feedback")
 _CONFIG = '''# nbgrader configuration written by `qinglian init`.
 c = get_config()  # noqa: F821
 
+# nbgrader's gradebook rows belong to a course; PostgreSQL enforces that the course exists.
+c.CourseDirectory.course_id = "qinglian"
+
 # Released answer cells keep only their `qNN = ""` line; essay cells start empty.
 c.ClearSolutions.code_stub = {{"python": ""}}
 c.ClearSolutions.text_stub = ""

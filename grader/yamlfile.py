@@ -67,12 +67,20 @@ def _construct(node: yaml.Node, file: str) -> Any:
 
 def load(path: Path) -> Any:
     """Parse a YAML file into LocatedDict/LocatedList/scalars; syntax errors carry the line."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        line = path.read_bytes()[: error.start].count(b"\n") + 1
+        raise YamlFileError(Problem(str(path), line, "文件不是 UTF-8 编码（请用 UTF-8 保存）")) from error
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is None:
+            raise YamlFileError(Problem(str(path), 1, "文件为空"))
+        return _construct(node, str(path))
     except yaml.MarkedYAMLError as error:
-        line = error.problem_mark.line + 1 if error.problem_mark else 1
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 1
         raise YamlFileError(Problem(str(path), line, f"YAML 语法错误：{error.problem}")) from error
-    if node is None:
-        raise YamlFileError(Problem(str(path), 1, "文件为空"))
-    return _construct(node, str(path))
+    except yaml.YAMLError as error:  # e.g. ReaderError: a character YAML does not allow
+        line = text[: getattr(error, "position", 0)].count("\n") + 1
+        raise YamlFileError(Problem(str(path), line, f"YAML 无法读取：{error}")) from error

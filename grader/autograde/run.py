@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,7 +26,8 @@ from grader.release import release_path
 
 T = TypeVar("T")
 Progress = Callable[[Iterable[T], int], Iterable[T]]
-BATCH = 500
+BATCH = 500  # submissions per database round
+CHUNK = 100  # submissions per worker task
 
 
 @dataclass(frozen=True)
@@ -58,26 +63,36 @@ def _timestamp(folder: Path) -> datetime | None:
 
 
 def _autograded_notebook(parsed: ParsedSubmission, released: dict[str, Any],
-                         graded: GradedSubmission) -> dict[str, Any]:
-    """The submission as formgrader shows it: locked cells restored from the release, each test
-    cell carrying the verdict as its output."""
+                         graded: GradedSubmission) -> str:
+    """The submission as formgrader shows it: as handed in when no locked cell was touched,
+    otherwise with the locked cells restored from the release (as nbgrader's OverwriteCells)."""
+    if not parsed.tampered:
+        return parsed.text
     by_id = {c["metadata"]["nbgrader"]["grade_id"]: c for c in released["cells"]
              if c.get("metadata", {}).get("nbgrader", {}).get("locked")}
-    verdicts = {f"{i.name}-test": i for i in graded.items}
     cells = []
     for cell in parsed.cells:
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") if isinstance(cell, dict) else None
         cell = dict(by_id.get(grade_id, cell)) if grade_id in by_id else cell
-        if grade_id in verdicts:
-            item = verdicts[grade_id]
-            cell["outputs"] = [{"output_type": "stream", "name": "stdout",
-                                "text": f"{item.verdict.value}: {item.score or 0:g}/{item.max_score:g}\n"}]
         cells.append(cell)
-    return {**released, "cells": cells}
+    return json.dumps({**released, "cells": cells}, ensure_ascii=False)
 
 
-def _grade_one(folder: Path, layout: Layout, keys: PaperKeys,
-               released: dict[str, Any]) -> tuple[GradedSubmission, dict[str, Any]]:
+@dataclass(frozen=True)
+class GradingTask:
+    """Everything a worker needs to grade submission folders of one assignment."""
+
+    root: Path
+    assignment: str
+    layout: Layout
+    keys: PaperKeys
+    released: dict[str, Any]
+
+
+Outcome = GradedSubmission | FailedSubmission
+
+
+def _read_and_grade(task: GradingTask, folder: Path) -> tuple[GradedSubmission, str]:
     path = folder / f"{NOTEBOOK_NAME}.ipynb"
     if not path.exists():
         found = ", ".join(sorted(p.name for p in folder.glob("*.ipynb"))) or "无"
@@ -86,19 +101,49 @@ def _grade_one(folder: Path, layout: Layout, keys: PaperKeys,
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise SubmissionError(f"无法读取：{error}") from error
-    parsed = parse_submission(text, layout)
-    graded = grade_submission(folder.parent.name, _timestamp(folder), parsed, keys)
-    return graded, _autograded_notebook(parsed, released, graded)
+    parsed = parse_submission(text, task.layout)
+    graded = grade_submission(folder.parent.name, _timestamp(folder), parsed, task.keys)
+    return graded, _autograded_notebook(parsed, task.released, graded)
 
 
-def _write_autograded(root: Path, assignment: str, graded: GradedSubmission, nb: dict[str, Any],
-                      folder: Path) -> None:
+def grade_folders(task: GradingTask, folders: Sequence[Path]) -> list[Outcome]:
+    """Grade submission folders and write their autograded notebooks; no database. One broken
+    submission becomes a FailedSubmission, never an exception."""
+    outcomes: list[Outcome] = []
+    for folder in folders:
+        try:
+            graded, nb = _read_and_grade(task, folder)
+            _write_autograded(task.root, task.assignment, graded, nb, folder)
+        except SubmissionError as error:
+            outcomes.append(FailedSubmission(folder.parent.name, str(folder), str(error)))
+        except OSError as error:
+            outcomes.append(FailedSubmission(folder.parent.name, str(folder), f"读写失败：{error}"))
+        else:
+            outcomes.append(graded)
+    return outcomes
+
+
+def _write_autograded(root: Path, assignment: str, graded: GradedSubmission, nb: str, folder: Path) -> None:
     target = root / "autograded" / graded.student / assignment
     target.mkdir(parents=True, exist_ok=True)
-    (target / f"{NOTEBOOK_NAME}.ipynb").write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
+    (target / f"{NOTEBOOK_NAME}.ipynb").write_text(nb, encoding="utf-8")
     stamp = folder / "timestamp.txt"
     if stamp.exists():
         (target / "timestamp.txt").write_bytes(stamp.read_bytes())
+
+
+def _outcomes(task: GradingTask, folders: list[Path], workers: int) -> Iterator[Outcome]:
+    """Outcomes in folder order. Parsing is CPU-bound, so large runs fan out to forked worker
+    processes (they share the loaded modules; none of them touches the database)."""
+    chunks = [folders[i:i + CHUNK] for i in range(0, len(folders), CHUNK)]
+    if workers <= 1 or len(chunks) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for chunk in chunks:
+            yield from grade_folders(task, chunk)
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for outcomes in pool.map(partial(grade_folders, task), chunks):
+            yield from outcomes
 
 
 def _batches(items: Iterable[T]) -> Iterator[list[T]]:
@@ -113,30 +158,23 @@ def _batches(items: Iterable[T]) -> Iterator[list[T]]:
 
 
 def autograde(session: Session, root: Path, assignment: str, *, actor: str,
-              progress: Progress[Path] | None = None) -> AutogradeReport:
+              progress: Progress[Outcome] | None = None, workers: int | None = None) -> AutogradeReport:
     """Grade every submission; a broken one is reported and the rest are graded. Writes the
     autograded notebooks and the gradebook rows; the caller commits."""
     keys = load_keys(session, assignment)
     cells = nbgrader_cells(session, assignment)
     released = json.loads(release_path(root, assignment).read_text(encoding="utf-8"))
-    layout = layout_of(released, assignment)
+    task = GradingTask(root, assignment, layout_of(released, assignment), keys, released)
     run = GradingRunRow(assignment=assignment, actor=actor, started_at=_now(), graded=0, failed=0)
     session.add(run)
     session.flush()
     folders = submissions(root, assignment)
+    stream: Iterable[Outcome] = _outcomes(task, folders, os.cpu_count() or 1 if workers is None else workers)
     graded_all: list[GradedSubmission] = []
     failed: list[FailedSubmission] = []
-    stream: Iterable[Path] = progress(folders, len(folders)) if progress else folders
-    for batch in _batches(stream):
-        graded_batch = []
-        for folder in batch:
-            try:
-                graded, nb = _grade_one(folder, layout, keys, released)
-            except SubmissionError as error:
-                failed.append(FailedSubmission(folder.parent.name, str(folder), str(error)))
-                continue
-            _write_autograded(root, assignment, graded, nb, folder)
-            graded_batch.append(graded)
+    for batch in _batches(progress(stream, len(folders)) if progress else stream):
+        graded_batch = [o for o in batch if isinstance(o, GradedSubmission)]
+        failed.extend(o for o in batch if isinstance(o, FailedSubmission))
         if graded_batch:
             store_nbgrader(session, cells, assignment, graded_batch)
             store_results(session, run.id, assignment, graded_batch)

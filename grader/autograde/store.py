@@ -1,10 +1,14 @@
 """Writing graded submissions: into nbgrader's tables (so `nbgrader export` and formgrader see
-them) and into qinglian's (per-item results, history, issues). Bulk statements; no commits."""
+them) and into qinglian's (per-item results, history, issues). Bulk statements; no commits.
+
+A first grading inserts nbgrader's rows; a regrade updates them in place, as nbgrader's own
+autograde does (deleting would make every foreign-key check scan nbgrader's unindexed columns)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from uuid import uuid4
 
 from nbgrader.api import (
@@ -18,15 +22,16 @@ from nbgrader.api import (
     SubmittedAssignment,
     SubmittedNotebook,
 )
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from grader.autograde.grade import GradedSubmission
+from grader.autograde.grade import GradedItem, GradedSubmission
 from grader.gradebook.models import GradingIssueRow, ItemResultRow, ResultRow
 from grader.paper.notebook import NOTEBOOK_NAME
 from grader.scoring import Verdict
 
 _CHUNK = 400
+Row = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,10 @@ class NbgraderCells:
     notebook_id: str
     grade_cells: dict[str, str]  # grade_id -> cell id
     solution_cells: dict[str, str]
+
+    def grade_cell(self, item: GradedItem) -> str:
+        # an essay is graded on its own answer cell; an autograded item on its test cell
+        return self.grade_cells.get(item.name) or self.grade_cells[f"{item.name}-test"]
 
 
 class NotReleasedError(Exception):
@@ -51,14 +60,19 @@ def nbgrader_cells(session: Session, assignment: str) -> NbgraderCells:
         raise NotReleasedError(f"nbgrader 的成绩库中没有 {assignment}（先运行 qinglian release {assignment}）")
     assignment_id, notebook_id = row
     grade: dict[str, str] = dict(session.execute(
-        select(GradeCell.name, GradeCell.id).where(GradeCell.notebook_id == notebook_id)).tuples().all())
-    solution: dict[str, str] = dict(session.execute(select(SolutionCell.name, SolutionCell.id)
-                                    .where(SolutionCell.notebook_id == notebook_id)).tuples().all())
+        select(GradeCell.name, GradeCell.id).where(GradeCell.notebook_id == notebook_id)).all())
+    solution: dict[str, str] = dict(session.execute(
+        select(SolutionCell.name, SolutionCell.id).where(SolutionCell.notebook_id == notebook_id)).all())
     return NbgraderCells(assignment_id, notebook_id, grade, solution)
 
 
 def _chunks(values: Sequence[str]) -> list[Sequence[str]]:
     return [values[i:i + _CHUNK] for i in range(0, len(values), _CHUNK)]
+
+
+def _table(model: Any) -> Table:
+    table: Table = model.__table__
+    return table
 
 
 def _ensure_students(session: Session, students: Sequence[str]) -> None:
@@ -67,22 +81,31 @@ def _ensure_students(session: Session, students: Sequence[str]) -> None:
         existing.update(session.scalars(select(Student.id).where(Student.id.in_(chunk))))
     missing = [{"id": s} for s in students if s not in existing]
     if missing:
-        session.execute(insert(Student), missing)
+        session.execute(insert(_table(Student)), missing)
+
+
+def _existing(session: Session, cells: NbgraderCells, students: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """student -> (submitted_assignment id, submitted_notebook id), through nbgrader's unique indexes."""
+    found: dict[str, tuple[str, str]] = {}
+    for chunk in _chunks(students):
+        found.update((student, (sub, nb)) for student, sub, nb in session.execute(
+            select(SubmittedAssignment.student_id, SubmittedAssignment.id, SubmittedNotebook.id)
+            .join(SubmittedNotebook, (SubmittedNotebook.notebook_id == cells.notebook_id)
+                  & (SubmittedNotebook.assignment_id == SubmittedAssignment.id))
+            .where(SubmittedAssignment.assignment_id == cells.assignment_id,
+                   SubmittedAssignment.student_id.in_(chunk))))
+    return found
 
 
 def _previous_manual(session: Session, cells: NbgraderCells,
-                     students: Sequence[str]) -> dict[tuple[str, str], tuple[float | None, float | None]]:
-    """(student, grade cell id) -> (manual_score, extra_credit) of the submission being replaced."""
+                     notebooks: Sequence[str]) -> dict[tuple[str, str], tuple[float | None, float | None]]:
+    """(submitted notebook id, essay cell id) -> (manual_score, extra_credit) now stored."""
+    essay_cells = [cell_id for name, cell_id in cells.grade_cells.items() if name in cells.solution_cells]
     found = {}
-    for chunk in _chunks(students):
-        rows = session.execute(
-            select(SubmittedAssignment.student_id, Grade.cell_id, Grade.manual_score, Grade.extra_credit)
-            .join(SubmittedNotebook, SubmittedNotebook.assignment_id == SubmittedAssignment.id)
-            .join(Grade, Grade.notebook_id == SubmittedNotebook.id)
-            .where(SubmittedAssignment.assignment_id == cells.assignment_id,
-                   SubmittedAssignment.student_id.in_(chunk),
-                   (Grade.manual_score.is_not(None)) | (Grade.extra_credit.is_not(None))))
-        found.update({(s, c): (m, e) for s, c, m, e in rows})
+    for chunk in _chunks(notebooks):
+        found.update({(nb, cell): (manual, extra) for nb, cell, manual, extra in session.execute(
+            select(Grade.notebook_id, Grade.cell_id, Grade.manual_score, Grade.extra_credit)
+            .where(Grade.cell_id.in_(essay_cells), Grade.notebook_id.in_(chunk)))})
     return found
 
 
@@ -90,62 +113,85 @@ def _previous_responses(session: Session, assignment: str,
                         students: Sequence[str]) -> dict[tuple[str, int], str | None]:
     found = {}
     for chunk in _chunks(students):
-        rows = session.execute(
+        found.update({(s, p): r for s, p, r in session.execute(
             select(ResultRow.student_id, ItemResultRow.position, ItemResultRow.response)
             .join(ItemResultRow, ItemResultRow.result_id == ResultRow.id)
-            .where(ResultRow.assignment == assignment, ResultRow.current, ResultRow.student_id.in_(chunk)))
-        found.update({(s, p): r for s, p, r in rows})
+            .where(ResultRow.assignment == assignment, ResultRow.current, ResultRow.student_id.in_(chunk)))})
     return found
 
 
-def _drop_nbgrader_submissions(session: Session, cells: NbgraderCells, students: Sequence[str]) -> None:
-    for chunk in _chunks(students):
-        subs = select(SubmittedAssignment.id).where(SubmittedAssignment.assignment_id == cells.assignment_id,
-                                                     SubmittedAssignment.student_id.in_(chunk))
-        notebooks = select(SubmittedNotebook.id).where(SubmittedNotebook.assignment_id.in_(subs))
-        session.execute(delete(Grade).where(Grade.notebook_id.in_(notebooks)))
-        session.execute(delete(Comment).where(Comment.notebook_id.in_(notebooks)))
-        session.execute(delete(SubmittedNotebook).where(SubmittedNotebook.assignment_id.in_(subs)))
-        session.execute(delete(SubmittedAssignment).where(SubmittedAssignment.id.in_(subs)))
+@dataclass
+class _Rows:
+    new: dict[str, list[Row]]
+    updated: dict[str, list[Row]]
 
 
-def _nbgrader_rows(graded: Sequence[GradedSubmission], cells: NbgraderCells,
-                   manual: dict[tuple[str, str], tuple[float | None, float | None]],
-                   previous: dict[tuple[str, int], str | None]) -> dict[str, list[dict[str, object]]]:
-    rows: dict[str, list[dict[str, object]]] = {"sub": [], "nb": [], "grade": [], "comment": []}
+def _grade_and_comment(g: GradedSubmission, item: GradedItem, cells: NbgraderCells, nb_id: str,
+                       kept: tuple[float | None, float | None]) -> tuple[Row, Row]:
+    grade = {"notebook_id": nb_id, "cell_id": cells.grade_cell(item), "auto_score": item.score,
+             "manual_score": kept[0], "extra_credit": kept[1],
+             "needs_manual_grade": item.verdict is Verdict.MANUAL and kept[0] is None}
+    comment = {"notebook_id": nb_id, "cell_id": cells.solution_cells[item.name],
+               "auto_comment": "No response." if item.response is None else item.problem or None}
+    return grade, comment
+
+
+def _nbgrader_rows(session: Session, cells: NbgraderCells, assignment: str,
+                   graded: Sequence[GradedSubmission]) -> _Rows:
+    existing = _existing(session, cells, [g.student for g in graded])
+    manual = _previous_manual(session, cells, [nb for _, nb in existing.values()]) if existing else {}
+    previous = _previous_responses(session, assignment, list(existing)) if existing else {}
+    rows = _Rows({k: [] for k in ("sub", "nb", "grade", "comment")}, {k: [] for k in ("sub", "nb", "grade", "comment")})
     for g in graded:
-        sub_id, nb_id = uuid4().hex, uuid4().hex
-        rows["sub"].append({"id": sub_id, "assignment_id": cells.assignment_id, "student_id": g.student,
-                            "timestamp": g.submitted_at})
-        rows["nb"].append({"id": nb_id, "assignment_id": sub_id, "notebook_id": cells.notebook_id,
-                           "flagged": g.flagged})
+        old = existing.get(g.student)
+        sub_id, nb_id = old or (uuid4().hex, uuid4().hex)
+        target = rows.updated if old else rows.new
+        target["sub"].append({"id": sub_id, "assignment_id": cells.assignment_id, "student_id": g.student,
+                              "timestamp": g.submitted_at})
+        target["nb"].append({"id": nb_id, "assignment_id": sub_id, "notebook_id": cells.notebook_id,
+                             "flagged": g.flagged})
         for item in g.items:
-            # an essay is graded on its own answer cell; an autograded item on its test cell
-            cell_id = cells.grade_cells.get(item.name) or cells.grade_cells[f"{item.name}-test"]
-            kept = manual.get((g.student, cell_id), (None, None))
+            kept = manual.get((nb_id, cells.grade_cell(item)), (None, None))
             if previous.get((g.student, item.position), item.response) != item.response:
                 kept = (None, None)  # the answer changed: an old manual score would be stale
-            rows["grade"].append({"id": uuid4().hex, "notebook_id": nb_id, "cell_id": cell_id,
-                                  "auto_score": item.score, "manual_score": kept[0], "extra_credit": kept[1],
-                                  "needs_manual_grade": item.verdict is Verdict.MANUAL and kept[0] is None})
-            rows["comment"].append({"id": uuid4().hex, "notebook_id": nb_id,
-                                    "cell_id": cells.solution_cells[item.name],
-                                    "auto_comment": "No response." if item.response is None else item.problem or None})
+            grade, comment = _grade_and_comment(g, item, cells, nb_id, kept)
+            if not old:
+                grade["id"], comment["id"] = uuid4().hex, uuid4().hex
+            target["grade"].append(grade)
+            target["comment"].append(comment)
     return rows
+
+
+def _update_in_place(session: Session, rows: dict[str, list[Row]]) -> None:
+    if not rows["sub"]:
+        return
+    sub, nb = _table(SubmittedAssignment), _table(SubmittedNotebook)
+    session.execute(update(sub).where(sub.c.id == bindparam("b_id")).values(timestamp=bindparam("timestamp")),
+                    [{"b_id": r["id"], "timestamp": r["timestamp"]} for r in rows["sub"]])
+    session.execute(update(nb).where(nb.c.id == bindparam("b_id")).values(flagged=bindparam("flagged")),
+                    [{"b_id": r["id"], "flagged": r["flagged"]} for r in rows["nb"]])
+    for model, columns in ((Grade, ("auto_score", "manual_score", "extra_credit", "needs_manual_grade")),
+                           (Comment, ("auto_comment",))):
+        table = _table(model)
+        statement = (update(table).where(table.c.cell_id == bindparam("b_cell"),
+                                         table.c.notebook_id == bindparam("b_nb"))
+                     .values({column: bindparam(column) for column in columns}))
+        key = "grade" if model is Grade else "comment"
+        session.execute(statement, [{"b_cell": r["cell_id"], "b_nb": r["notebook_id"],
+                                     **{c: r[c] for c in columns}} for r in rows[key]])
 
 
 def store_nbgrader(session: Session, cells: NbgraderCells, assignment: str,
                    graded: Sequence[GradedSubmission]) -> None:
-    students = [g.student for g in graded]
-    _ensure_students(session, students)
-    manual = _previous_manual(session, cells, students)
-    previous = _previous_responses(session, assignment, students)
-    _drop_nbgrader_submissions(session, cells, students)
-    rows = _nbgrader_rows(graded, cells, manual, previous)
-    session.execute(insert(SubmittedAssignment), rows["sub"])
-    session.execute(insert(SubmittedNotebook), rows["nb"])
-    session.execute(insert(Grade), rows["grade"])
-    session.execute(insert(Comment), rows["comment"])
+    """Make nbgrader's gradebook hold these grades. Must run before store_results, which moves
+    the previous responses (used to keep or drop manual scores) out of `current`."""
+    _ensure_students(session, [g.student for g in graded])
+    rows = _nbgrader_rows(session, cells, assignment, graded)
+    for model, key in ((SubmittedAssignment, "sub"), (SubmittedNotebook, "nb"), (Grade, "grade"),
+                       (Comment, "comment")):
+        if rows.new[key]:
+            session.execute(insert(_table(model)), rows.new[key])
+    _update_in_place(session, rows.updated)
 
 
 def store_results(session: Session, run_id: int, assignment: str,
@@ -158,11 +204,11 @@ def store_results(session: Session, run_id: int, assignment: str,
         {"run_id": run_id, "assignment": assignment, "student_id": g.student, "submitted_at": g.submitted_at,
          "auto_score": g.auto_score, "max_score": g.max_score, "needs_manual": g.needs_manual,
          "flagged": g.flagged, "current": True} for g in graded]).all()
-    session.execute(insert(ItemResultRow), [
+    session.execute(insert(_table(ItemResultRow)), [
         {"result_id": result_id, "position": i.position, "item_id": i.item_id, "response": i.response,
          "verdict": i.verdict.value, "score": i.score, "max_score": i.max_score}
         for result_id, g in zip(ids, graded, strict=True) for i in g.items])
     issues = [{"run_id": run_id, "student_id": g.student, "kind": "review", "message": problem}
               for g in graded for problem in g.problems]
     if issues:
-        session.execute(insert(GradingIssueRow), issues)
+        session.execute(insert(_table(GradingIssueRow)), issues)

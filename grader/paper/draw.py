@@ -54,9 +54,10 @@ def _pool(section: Section, items: Sequence[Item], banks: Sequence[str]) -> list
 
 
 def _section_draws(blueprint: Blueprint, items: Sequence[Item]) -> list[list[list[Item]]]:
-    """For each section, the items of each version: version v takes the v-th slice of one
-    seeded shuffle, so versions overlap only when the pool is smaller than versions x count."""
+    """For each section, the items of each version, taken in the order of one seeded shuffle:
+    items no version has yet come first, so versions share items only when the pool is too small."""
     used: list[set[str]] = [set() for _ in range(blueprint.versions)]
+    used_by_any: set[str] = set()
     draws: list[list[list[Item]]] = []
     for index, section in enumerate(blueprint.sections):
         pool = sorted(_pool(section, items, blueprint.banks), key=lambda item: item.id)
@@ -64,14 +65,16 @@ def _section_draws(blueprint: Blueprint, items: Sequence[Item]) -> list[list[lis
         rng.shuffle(pool)
         per_version = []
         for version in range(blueprint.versions):
-            free = [item for item in pool if item.id not in used[version]]
-            if len(free) < section.count:
+            fresh = [item for item in pool if item.id not in used_by_any]
+            shared = [item for item in pool if item.id in used_by_any and item.id not in used[version]]
+            if len(fresh) + len(shared) < section.count:
                 raise DrawError(
                     f"{blueprint.file}: 第 {index + 1} 部分“{section.title}”需要 {section.count} 道题，"
-                    f"题库中符合条件（{section.type}，{', '.join(section.areas) or '任意领域'}）的只有 {len(free)} 道")
-            start = (version * section.count) % len(free)
-            chosen = (free[start:] + free[:start])[: section.count]
+                    f"题库中符合条件（{section.type}，{', '.join(section.areas) or '任意领域'}）的只有 "
+                    f"{len(fresh) + len(shared)} 道")
+            chosen = (fresh + shared)[: section.count]
             used[version].update(item.id for item in chosen)
+            used_by_any.update(item.id for item in chosen)
             per_version.append(chosen)
         draws.append(per_version)
     return draws

@@ -1,0 +1,200 @@
+"""grader.paper.draw: a blueprint's papers drawn from the banks, reproducibly, A and B kept apart."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from grader.bank import AREAS, Item, Source, bank_files, load_banks
+from grader.blueprint import Blueprint, BlueprintError, Section, load_blueprint
+from grader.paper.draw import DrawError, Paper, draw_papers
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+AREA_NAMES = sorted(AREAS)
+TYPES = ("single", "multiple", "truefalse", "fill", "essay")
+
+
+def make_item(number: int, item_type: str = "single", area: str = "prison", *, bank: str = "b",
+              use: str = "exam") -> Item:
+    return Item(id=f"item-{number:03d}", type=item_type, area=area, stem=f"第 {number} 题", options=(),
+                key=None, points=1.0, source=Source("文件", "条款"), use=use, bank=bank)
+
+
+def make_blueprint(*sections: Section, versions: int = 2, seed: int = 1, banks: tuple[str, ...] = ("b",)
+                   ) -> Blueprint:
+    return Blueprint(id="bp", programme="induction", title="测试", banks=banks, seed=seed, versions=versions,
+                     duration_minutes=30, pass_mark=1.0, show_score=True, instructions="", sections=sections,
+                     file="bp.yaml")
+
+
+def ids(paper: Paper) -> list[str]:
+    return [entry.item.id for entry in paper.items]
+
+
+def overlap(papers: list[Paper]) -> set[str]:
+    seen: Counter[str] = Counter(i for paper in papers for i in set(ids(paper)))
+    return {item_id for item_id, times in seen.items() if times > 1}
+
+
+@pytest.fixture(scope="module")
+def small() -> tuple[Blueprint, tuple[Item, ...]]:
+    return load_blueprint(DATA / "blueprints" / "small.yaml"), load_banks([DATA / "banks" / "small.yaml"])
+
+
+def test_the_small_blueprint_gives_papers_a_and_b(small: tuple[Blueprint, tuple[Item, ...]]) -> None:
+    blueprint, items = small
+    papers = draw_papers(blueprint, items)
+    assert [(p.assignment, p.version) for p in papers] == [("small-a", "A"), ("small-b", "B")]
+    for paper in papers:
+        assert paper.blueprint is blueprint
+        assert paper.total_points == 18
+        assert [(s.title, s.type, len(s.items)) for s in paper.sections] == [
+            (s.title, s.type, s.count) for s in blueprint.sections]
+        assert [(e.position, e.name) for e in paper.items] == [(n, f"q{n:02d}") for n in range(1, 8)]
+        for section, drawn in zip(blueprint.sections, paper.sections, strict=True):
+            assert all(e.item.type == section.type and e.points == section.points for e in drawn.items)
+    assert overlap(papers) == set()
+
+
+def test_practice_items_never_reach_a_paper(small: tuple[Blueprint, tuple[Item, ...]]) -> None:
+    blueprint, items = small
+    many = dataclasses.replace(blueprint, versions=2, sections=(Section("单选", "single", 2, 2.0),))
+    drawn = {i for paper in draw_papers(many, items) for i in ids(paper)}
+    assert drawn == {"small-001", "small-002", "small-003", "small-004"}  # not small-015 (practice)
+
+
+def test_a_section_draws_only_from_its_areas_and_the_blueprint_banks() -> None:
+    items = ([make_item(n, area="prison") for n in range(6)] + [make_item(n, area="party_school") for n in range(6, 12)]
+             + [make_item(n, area="prison", bank="other") for n in range(12, 20)])
+    blueprint = make_blueprint(Section("警示", "single", 3, 1.0, ("prison",)))
+    papers = draw_papers(blueprint, items)
+    assert sorted(i for p in papers for i in ids(p)) == [f"item-{n:03d}" for n in range(6)]
+
+
+def test_too_small_a_pool_is_a_draw_error_naming_the_section() -> None:
+    items = [make_item(n, "essay") for n in range(2)]
+    blueprint = make_blueprint(Section("简答题", "essay", 3, 10.0))
+    with pytest.raises(DrawError, match="第 1 部分“简答题”需要 3 道题，题库中符合条件（essay，任意领域）的只有 2 道"):
+        draw_papers(blueprint, items)
+
+
+def test_versions_share_items_only_when_the_pool_is_too_small_for_both() -> None:
+    items = [make_item(n) for n in range(3)]
+    papers = draw_papers(make_blueprint(Section("单选", "single", 2, 1.0)), items)
+    assert all(len(set(ids(p))) == 2 for p in papers)  # never the same item twice on one paper
+    assert len(overlap(papers)) == 1
+
+
+def test_the_order_the_banks_list_their_items_in_does_not_matter(small: tuple[Blueprint, tuple[Item, ...]]) -> None:
+    blueprint, items = small
+    shuffled = list(items)
+    random.Random(5).shuffle(shuffled)
+    assert draw_papers(blueprint, shuffled) == draw_papers(blueprint, items)
+
+
+def test_another_seed_draws_other_papers() -> None:
+    items = [make_item(n) for n in range(40)]
+    blueprint = make_blueprint(Section("单选", "single", 10, 1.0))
+    assert ids(draw_papers(blueprint, items)[0]) != ids(draw_papers(dataclasses.replace(blueprint, seed=2), items)[0])
+
+
+# ---- properties ----
+
+@st.composite
+def pools_and_blueprints(draw: st.DrawFn) -> tuple[Blueprint, list[Item]]:
+    """One section per item type, each pool large enough for every version."""
+    versions = draw(st.integers(min_value=1, max_value=4))
+    types = draw(st.lists(st.sampled_from(TYPES), min_size=1, max_size=5, unique=True))
+    sections: list[Section] = []
+    items: list[Item] = []
+    for item_type in types:
+        count = draw(st.integers(min_value=1, max_value=4))
+        size = draw(st.integers(min_value=versions * count, max_value=versions * count + 5))
+        sections.append(Section(item_type, item_type, count, draw(st.sampled_from([1.0, 2.0, 2.5]))))
+        for _ in range(size):
+            items.append(make_item(len(items), item_type, draw(st.sampled_from(AREA_NAMES))))
+    for _ in range(draw(st.integers(0, 3))):
+        items.append(make_item(len(items), "single", use="practice"))
+    blueprint = make_blueprint(*sections, versions=versions, seed=draw(st.integers(0, 10_000)))
+    return blueprint, draw(st.permutations(items))
+
+
+@settings(max_examples=60)
+@given(pools_and_blueprints())
+def test_when_the_pool_allows_versions_are_complete_disjoint_and_reproducible(
+        case: tuple[Blueprint, list[Item]]) -> None:
+    blueprint, items = case
+    papers = draw_papers(blueprint, items)
+    assert len(papers) == blueprint.versions
+    assert overlap(papers) == set()
+    for paper in papers:
+        assert [len(s.items) for s in paper.sections] == [s.count for s in blueprint.sections]
+        assert paper.total_points == blueprint.total_points
+        assert all(e.item.use == "exam" for e in paper.items)
+    assert draw_papers(blueprint, list(reversed(items))) == papers
+
+
+@settings(max_examples=60)
+@given(st.integers(min_value=1, max_value=3), st.lists(st.tuples(st.integers(1, 3), st.sets(
+    st.sampled_from(AREA_NAMES[:3]), max_size=2)), min_size=1, max_size=3), st.integers(3, 15),
+    st.integers(0, 1000))
+def test_a_paper_never_repeats_an_item_even_when_sections_overlap(versions: int, shapes: list[tuple[int, set[str]]],
+                                                                  size: int, seed: int) -> None:
+    items = [make_item(n, "single", AREA_NAMES[n % 3]) for n in range(size)]
+    blueprint = make_blueprint(*(Section(f"s{k}", "single", count, 1.0, tuple(sorted(areas)))
+                                 for k, (count, areas) in enumerate(shapes)), versions=versions, seed=seed)
+    try:
+        papers = draw_papers(blueprint, items)
+    except DrawError:
+        return
+    for paper in papers:
+        assert len(ids(paper)) == len(set(ids(paper))) == sum(count for count, _ in shapes)
+        for section, drawn in zip(blueprint.sections, paper.sections, strict=True):
+            assert all(not section.areas or e.item.area in section.areas for e in drawn.items)
+
+
+def test_versions_stay_disjoint_when_sections_share_a_large_pool() -> None:
+    items = [make_item(n, "single", "prison" if n % 2 else "party_school") for n in range(20)]
+    blueprint = make_blueprint(Section("单选（任意）", "single", 2, 1.0),
+                               Section("单选（警示）", "single", 2, 1.0, ("prison",)), seed=2)
+    assert overlap(draw_papers(blueprint, items)) == set()
+
+
+def test_more_versions_than_letters_is_refused_with_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "many.yaml"
+    path.write_text("id: many\nprogramme: induction\ntitle: 多套\nbanks: [b]\nversions: 27\nduration_minutes: 30\n"
+                    "pass_mark: 1\nsections:\n  - type: single\n    count: 1\n    points: 1\n", encoding="utf-8")
+    items = [make_item(n) for n in range(30)]
+    with pytest.raises((BlueprintError, DrawError)):
+        draw_papers(load_blueprint(path), items)
+
+
+# ---- the real blueprints and banks ----
+
+@pytest.fixture(scope="module")
+def real_items() -> tuple[Item, ...]:
+    return load_banks(bank_files([ROOT / "exams" / "banks"]))
+
+
+@pytest.mark.parametrize("name", ["promotion", "induction"])
+def test_the_real_blueprints_draw_complete_disjoint_100_point_papers(name: str, real_items: tuple[Item, ...]) -> None:
+    blueprint = load_blueprint(ROOT / "exams" / "blueprints" / f"{name}.yaml")
+    papers = draw_papers(blueprint, real_items)
+    assert [p.assignment for p in papers] == [f"{name}-a", f"{name}-b"]
+    assert overlap(papers) == set()
+    for paper in papers:
+        assert paper.total_points == 100
+        assert [len(s.items) for s in paper.sections] == [s.count for s in blueprint.sections]
+        assert len(set(ids(paper))) == sum(s.count for s in blueprint.sections)
+        for section, drawn in zip(blueprint.sections, paper.sections, strict=True):
+            assert all(e.item.type == section.type for e in drawn.items)
+            assert all(not section.areas or e.item.area in section.areas for e in drawn.items)
+            assert all(e.item.use == "exam" and e.item.bank in blueprint.banks for e in drawn.items)
+    assert draw_papers(blueprint, real_items) == papers
