@@ -70,15 +70,17 @@ def score_answer(item_type: str, key: str | tuple[str, ...], offered: str, value
     """Score one literal answer against its key under the rules above."""
     if item_type == "essay":
         return ItemScore(Verdict.MANUAL, None, points)
+    if item_type not in CHOICE_TYPES and item_type != "fill":
+        raise ValueError(f"unknown item type {item_type!r}")
     if is_blank(value):
         return ItemScore(Verdict.BLANK, 0.0, points)
+    if value == key:  # already canonical: most right answers are
+        return ItemScore(Verdict.CORRECT, points, points)
     if item_type in CHOICE_TYPES:
         right = normalize_choice(value, offered) == key
-    elif item_type == "fill":
+    else:
         answer = normalize_fill(value)
         right = answer is not None and answer in key
-    else:
-        raise ValueError(f"unknown item type {item_type!r}")
     return ItemScore(Verdict.CORRECT if right else Verdict.WRONG, points if right else 0.0, points)
 
 

@@ -27,7 +27,7 @@ def _postgres_or_skip() -> Engine:
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-    except Exception as error:  # noqa: BLE001 - any failure to reach the server means: skip
+    except Exception as error:
         engine.dispose()
         pytest.skip(f"no PostgreSQL server reachable at {PG_SERVER}: {type(error).__name__}")
     return engine

@@ -91,3 +91,11 @@ def test_nbgrader_and_qinglian_give_the_same_totals(settings: Settings, engine: 
     assert ours["right"][0] == ours["odd"][0] > 0
     assert ours["wrong"][0] == ours["empty"][0] == 0
     assert 0 < ours["mixed"][0] < ours["right"][0]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_nbgrader_validate_accepts_the_source_paper(settings: Settings, engine: Engine, released: list[str]) -> None:
+    """The source notebook, keys in place, passes every hidden test when nbgrader runs it."""
+    source = settings.root / "source" / released[0] / "paper.ipynb"
+    result = _run(str(BIN / "nbgrader"), "validate", str(source), cwd=settings.root)
+    assert "Success! Your notebook passes all the tests." in result.stdout + result.stderr

@@ -34,6 +34,19 @@ _CHUNK = 400
 Row = dict[str, Any]
 
 
+class _Ids:
+    """Unique 32-hex-digit ids for nbgrader's rows (it uses uuid4().hex). A random prefix per
+    run plus a counter: as unique, far cheaper, and inserted in order into the primary key."""
+
+    def __init__(self) -> None:
+        self._prefix = uuid4().hex[:20]
+        self._next = 0
+
+    def __call__(self) -> str:
+        self._next += 1
+        return f"{self._prefix}{self._next:012x}"
+
+
 @dataclass(frozen=True)
 class NbgraderCells:
     """nbgrader's ids for one released assignment."""
@@ -73,6 +86,29 @@ def _chunks(values: Sequence[str]) -> list[Sequence[str]]:
 def _table(model: Any) -> Table:
     table: Table = model.__table__
     return table
+
+
+def bulk_insert(session: Session, table: Table, rows: Sequence[Row]) -> None:
+    """INSERT many rows. On SQLite straight through the driver's executemany, with SQLAlchemy's
+    own bind processors for the column types: the ORM's per-row parameter work would cost as
+    much as the grading itself. Elsewhere SQLAlchemy's batched insertmanyvalues is already fast."""
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    if dialect.name != "sqlite":
+        connection.execute(insert(table), list(rows))
+        return
+    columns = list(rows[0])
+    processors = [table.c[name].type._cached_bind_processor(dialect) for name in columns]
+    sql = f'INSERT INTO "{table.name}" ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
+    plain = [i for i, p in enumerate(processors) if p is None]
+    if len(plain) == len(columns):
+        values = [tuple(row[name] for name in columns) for row in rows]
+    else:
+        values = [tuple(row[name] if p is None else p(row[name]) for name, p in zip(columns, processors, strict=True))
+                  for row in rows]
+    connection.exec_driver_sql(sql, values)
 
 
 def _ensure_students(session: Session, students: Sequence[str]) -> None:
@@ -137,14 +173,14 @@ def _grade_and_comment(g: GradedSubmission, item: GradedItem, cells: NbgraderCel
 
 
 def _nbgrader_rows(session: Session, cells: NbgraderCells, assignment: str,
-                   graded: Sequence[GradedSubmission]) -> _Rows:
+                   graded: Sequence[GradedSubmission], new_id: _Ids) -> _Rows:
     existing = _existing(session, cells, [g.student for g in graded])
     manual = _previous_manual(session, cells, [nb for _, nb in existing.values()]) if existing else {}
     previous = _previous_responses(session, assignment, list(existing)) if existing else {}
     rows = _Rows({k: [] for k in ("sub", "nb", "grade", "comment")}, {k: [] for k in ("sub", "nb", "grade", "comment")})
     for g in graded:
         old = existing.get(g.student)
-        sub_id, nb_id = old or (uuid4().hex, uuid4().hex)
+        sub_id, nb_id = old or (new_id(), new_id())
         target = rows.updated if old else rows.new
         target["sub"].append({"id": sub_id, "assignment_id": cells.assignment_id, "student_id": g.student,
                               "timestamp": g.submitted_at})
@@ -156,7 +192,7 @@ def _nbgrader_rows(session: Session, cells: NbgraderCells, assignment: str,
                 kept = (None, None)  # the answer changed: an old manual score would be stale
             grade, comment = _grade_and_comment(g, item, cells, nb_id, kept)
             if not old:
-                grade["id"], comment["id"] = uuid4().hex, uuid4().hex
+                grade["id"], comment["id"] = new_id(), new_id()
             target["grade"].append(grade)
             target["comment"].append(comment)
     return rows
@@ -186,11 +222,10 @@ def store_nbgrader(session: Session, cells: NbgraderCells, assignment: str,
     """Make nbgrader's gradebook hold these grades. Must run before store_results, which moves
     the previous responses (used to keep or drop manual scores) out of `current`."""
     _ensure_students(session, [g.student for g in graded])
-    rows = _nbgrader_rows(session, cells, assignment, graded)
+    rows = _nbgrader_rows(session, cells, assignment, graded, _Ids())
     for model, key in ((SubmittedAssignment, "sub"), (SubmittedNotebook, "nb"), (Grade, "grade"),
                        (Comment, "comment")):
-        if rows.new[key]:
-            session.execute(insert(_table(model)), rows.new[key])
+        bulk_insert(session, _table(model), rows.new[key])
     _update_in_place(session, rows.updated)
 
 
@@ -204,7 +239,7 @@ def store_results(session: Session, run_id: int, assignment: str,
         {"run_id": run_id, "assignment": assignment, "student_id": g.student, "submitted_at": g.submitted_at,
          "auto_score": g.auto_score, "max_score": g.max_score, "needs_manual": g.needs_manual,
          "flagged": g.flagged, "current": True} for g in graded]).all()
-    session.execute(insert(_table(ItemResultRow)), [
+    bulk_insert(session, _table(ItemResultRow), [
         {"result_id": result_id, "position": i.position, "item_id": i.item_id, "response": i.response,
          "verdict": i.verdict.value, "score": i.score, "max_score": i.max_score}
         for result_id, g in zip(ids, graded, strict=True) for i in g.items])

@@ -1,0 +1,116 @@
+"""Autograde benchmark: qinglian against nbgrader on the same 40-item paper and the same files.
+
+    .venv/bin/python benchmarks/autograde_bench.py [--submissions 10000] [--nbgrader-sample 10]
+
+Builds a workspace in benchmarks/work/, simulates the submissions, times `qinglian autograde`
+on all of them and `nbgrader autograde` on a sample copied into a second workspace, compares the
+two graders' totals on that sample, and prints a Markdown table row for the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from grader.gradebook import connect
+from grader.paper.store import build_from_files, load_keys
+from grader.release import release
+from grader.settings import Settings
+from grader.simulate import simulate_submissions
+from grader.workspace import init_workspace
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+BIN = Path(sys.executable).parent
+ASSIGNMENT = "bench40-a"
+
+
+def _run(args: list[str], cwd: Path) -> float:
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    start = time.perf_counter()
+    subprocess.run(args, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def _workspace(root: Path, count: int) -> list[str]:
+    shutil.rmtree(root, ignore_errors=True)
+    settings = Settings.resolve(root, environ={})
+    engine = connect(settings.db_url)
+    init_workspace(settings, engine)
+    with Session(engine) as session, session.begin():
+        build_from_files(session, root, HERE / "bench40.yaml", [REPO / "exams" / "banks"])
+    release(root, ASSIGNMENT)
+    students = [f"c{n:05d}" for n in range(count)]
+    with Session(engine) as session:
+        keys = load_keys(session, ASSIGNMENT)
+    print(f"模拟 {count} 份答卷（{len(keys.items)} 题）……", flush=True)
+    simulate_submissions(root, keys, students, seed=2026)
+    engine.dispose()
+    return students
+
+
+def _totals(path: Path, encoding: str) -> dict[str, float]:
+    with path.open(encoding=encoding, newline="") as handle:
+        return {r["student_id"]: float(r["score"]) for r in csv.DictReader(handle) if r["timestamp"]}
+
+
+def _cpu() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--submissions", type=int, default=10_000)
+    parser.add_argument("--nbgrader-sample", type=int, default=10)
+    args = parser.parse_args()
+    work = HERE / "work"
+    ours_root, theirs_root = work / "qinglian", work / "nbgrader"
+    students = _workspace(ours_root, args.submissions)
+    sample = students[:: max(1, len(students) // args.nbgrader_sample)][: args.nbgrader_sample]
+    shutil.rmtree(theirs_root, ignore_errors=True)
+    shutil.copytree(ours_root, theirs_root, ignore=shutil.ignore_patterns("submitted"))
+    for student in sample:
+        shutil.copytree(ours_root / "submitted" / student, theirs_root / "submitted" / student)
+
+    ours = _run([str(BIN / "qinglian"), "autograde", ASSIGNMENT, "--root", str(ours_root)], cwd=work)
+    _run([str(BIN / "qinglian"), "export", "--root", str(ours_root), "--to", str(work / "ours.csv")], cwd=work)
+    theirs = _run([str(BIN / "nbgrader"), "autograde", ASSIGNMENT, "--create", "--force"], cwd=theirs_root)
+    _run([str(BIN / "nbgrader"), "export", "--to", str(work / "theirs.csv")], cwd=theirs_root)
+
+    ours_totals, theirs_totals = _totals(work / "ours.csv", "utf-8-sig"), _totals(work / "theirs.csv", "utf-8")
+    agree = all(ours_totals[s] == theirs_totals[s] for s in sample)
+    per_ours, per_theirs = ours / len(students), theirs / len(sample)
+    result = {"date": date.today().isoformat(), "machine": f"{_cpu()}, {os.cpu_count()} cores, "
+              f"Python {platform.python_version()}", "submissions": len(students), "qinglian_s": round(ours, 2),
+              "qinglian_ms_per_submission": round(per_ours * 1000, 2), "nbgrader_sample": len(sample),
+              "nbgrader_s": round(theirs, 2), "nbgrader_s_per_submission": round(per_theirs, 2),
+              "ratio": round(per_theirs / per_ours), "totals_agree_on_sample": agree}
+    (HERE / "results").mkdir(exist_ok=True)
+    (HERE / "results" / "autograde.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n",
+                                                      encoding="utf-8")
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    print(f"| {result['date']} | {result['machine']} | {len(students)} | {ours:.1f} s | {per_ours * 1000:.2f} ms | "
+          f"{len(sample)} | {per_theirs:.2f} s | {result['ratio']}× | {'一致' if agree else '不一致'} |")
+    if not agree:
+        sys.exit("两个评分器在样本上的总分不一致")
+
+
+if __name__ == "__main__":
+    main()
