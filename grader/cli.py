@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import getpass
+import subprocess
 import sys
+import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +14,7 @@ from typing import TypeVar
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
 from sqlalchemy.orm import Session
 
 from grader import autograde as autograde_lib
@@ -19,6 +22,7 @@ from grader import bank as bank_lib
 from grader import demo as demo_lib
 from grader import export as export_lib
 from grader import release as release_lib
+from grader import serve as serve_lib
 from grader import workspace
 from grader.blueprint import BlueprintError
 from grader.gradebook import connect
@@ -179,3 +183,81 @@ def demo(root: Path, db_url: str | None, exams: Path, candidates: int) -> None:
         passed = sum(1 for g in report.graded if g.auto_score >= 60)
         console.print(f"{report.assignment}：{len(report.graded)} 份答卷，客观题得分 ≥60 的 {passed} 人")
     console.print(f"成绩表：{result.grades_csv}")
+
+
+@main.group()
+def course() -> None:
+    """课程。"""
+
+
+@course.command("check")
+@click.argument("courses", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("courses"))
+@click.option("--exams", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("exams/banks"),
+              show_default=True, help="考试题库（自测题不得与之重复）")
+@click.option("--run/--no-run", default=True, show_default=True, help="在临时工作区中从头运行每个 notebook")
+@click.option("--partial", is_flag=True, help="不要求覆盖全部四个基地和两个条例")
+def course_check(courses: Path, exams: Path, run: bool, partial: bool) -> None:
+    """检查课程 notebook：元数据、结构、自测题，并从头运行一遍。"""
+    from grader.course.catalog import SIX_AREAS
+    from grader.course.execute import check_courses
+
+    with tempfile.TemporaryDirectory(prefix="qinglian-course-") as scratch:
+        settings = None
+        if run:
+            settings = Settings.resolve(Path(scratch), environ={})
+            engine = connect(settings.db_url)
+            workspace.init_workspace(settings, engine)
+            engine.dispose()
+        problems = check_courses(courses, exams, settings, required=() if partial else SIX_AREAS)
+    for problem in problems:
+        click.echo(str(problem))
+    console.print(f"{courses}：{len(problems)} 个问题")
+    sys.exit(1 if problems else 0)
+
+
+@main.command()
+@root_option
+@db_option
+@click.option("--courses", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("courses"),
+              show_default=True)
+@click.option("--learner", default=None, help="只看这位学员（编号）")
+def progress(root: Path, db_url: str | None, courses: Path, learner: str | None) -> None:
+    """学习进度：每位学员每个模块的自测与学时。"""
+    from grader.course import load_catalog
+    from grader.course.study import learners_progress
+
+    settings = Settings.resolve(root, db_url)
+    with transaction(settings) as session:
+        rows = learners_progress(session, load_catalog(courses), learner)
+    table = Table("编号", "姓名", *(m.title for m in rows.modules), "学时", "全部完成")
+    for row in rows.learners:
+        table.add_row(row.id, row.name, *(f"{p.passed}/{p.total}" + (" ✓" if p.complete else "") for p in row.modules),
+                      f"{row.hours:g}", "是" if row.complete else "否")
+    Console().print(table)
+
+
+@main.command()
+@root_option
+@db_option
+@click.option("--courses", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("courses"),
+              show_default=True)
+@click.option("--port", default=8866, show_default=True, help="课程（Voila）端口")
+@click.option("--lab-port", default=8888, show_default=True, help="评分（JupyterLab）端口；0 表示不启动")
+@click.option("--token", default="qinglian-demo", show_default=True, help="JupyterLab 的访问令牌")
+def serve(root: Path, db_url: str | None, courses: Path, port: int, lab_port: int, token: str) -> None:
+    """启动课程（Voila）与评分（JupyterLab/formgrader）服务，打印地址，Ctrl+C 停止。"""
+    settings = Settings.resolve(root, db_url)
+    servers = [serve_lib.voila_server(settings, courses, port)]
+    if lab_port:
+        servers.append(serve_lib.lab_server(settings, lab_port, token))
+    processes = [subprocess.Popen(s.argv, cwd=s.cwd, env=s.env) for s in servers]
+    for server in servers:
+        for url in server.urls:
+            console.print(f"{server.name}：{url}", highlight=False)
+    try:
+        processes[0].wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for process in processes:
+            process.terminate()

@@ -95,3 +95,40 @@ class GradingIssueRow(Base):
     student_id: Mapped[str] = mapped_column(String(128))
     kind: Mapped[str] = mapped_column(String(32))
     message: Mapped[str] = mapped_column(Text)
+
+
+class StudyVisitRow(Base):
+    """A learner opened a course module (who, which module, when: the server's clock)."""
+
+    __tablename__ = "ql_study_visit"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    learner_id: Mapped[str] = mapped_column(String(128), index=True)
+    module: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class StudyAttemptRow(Base):
+    """One answer to a course self-check, judged on the server."""
+
+    __tablename__ = "ql_study_attempt"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    learner_id: Mapped[str] = mapped_column(String(128))
+    module: Mapped[str] = mapped_column(String(64))
+    item_id: Mapped[str] = mapped_column(String(128))
+    answer: Mapped[str] = mapped_column(Text)
+    correct: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_ql_study_attempt_learner", "learner_id", "module"),)
+
+
+class StudyCreditRow(Base):
+    """Study hours credited for a module, once, on server-side evidence (every self-check of the
+    module answered correctly)."""
+
+    __tablename__ = "ql_study_credit"
+    learner_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    module: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hours: Mapped[float] = mapped_column(Float)
+    completed_at: Mapped[datetime] = mapped_column(DateTime)
+    evidence: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,66 @@
+"""Who is studying: the JupyterHub user where there is one, otherwise a roster number and name
+checked against the roster. Links between course pages carry a signed learner token."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs
+
+from nbgrader.api import Student
+from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True)
+class Learner:
+    id: str
+    name: str
+
+
+class SignInError(Exception):
+    pass
+
+
+def workspace_secret(root: Path) -> bytes:
+    """The workspace's signing key (created on first use, readable by its owner only)."""
+    path = root / ".qinglian" / "secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_hex(32), encoding="ascii")
+    return path.read_text(encoding="ascii").strip().encode()
+
+
+def token_for(learner_id: str, secret: bytes) -> str:
+    return hmac.new(secret, learner_id.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _learner(session: Session, learner_id: str) -> Learner | None:
+    student = session.get(Student, learner_id)
+    if student is None:
+        return None
+    return Learner(student.id, f"{student.last_name or ''}{student.first_name or ''}" or student.id)
+
+
+def sign_in(session: Session, roster_number: str, name: str) -> Learner:
+    learner = _learner(session, roster_number.strip())
+    if learner is None or "".join(name.split()) != learner.name:
+        raise SignInError("编号或姓名不正确")
+    return learner
+
+
+def known_learner(session: Session, environ: Mapping[str, str], secret: bytes) -> Learner | None:
+    """The learner this page belongs to without asking: the JupyterHub user, or a valid signed
+    token in the page's query string (as Voila passes it to the kernel)."""
+    hub_user = environ.get("JUPYTERHUB_USER")
+    if hub_user:
+        return _learner(session, hub_user)
+    query = parse_qs(environ.get("QUERY_STRING", ""))
+    learner_id, token = query.get("learner", [""])[0], query.get("token", [""])[0]
+    if learner_id and hmac.compare_digest(token, token_for(learner_id, secret)):
+        return _learner(session, learner_id)
+    return None

@@ -1,0 +1,43 @@
+"""`qinglian serve`: the learner-facing Voila server and the trainers' JupyterLab (formgrader)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.course.live import ROOT_ENV
+from grader.settings import DB_ENV, Settings
+
+BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class Server:
+    name: str
+    argv: list[str]
+    cwd: Path
+    env: dict[str, str]
+    urls: list[str]
+
+
+def voila_server(settings: Settings, courses: Path, port: int) -> Server:
+    """Voila over courses/ (code hidden): kernels are told the workspace and database, idle ones
+    are culled (a reloaded page cannot shut its kernel down), no tracebacks reach the browser."""
+    argv = [str(BIN / "voila"), str(courses.resolve()), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
+            "--VoilaConfiguration.show_tracebacks=False", "--MappingKernelManager.cull_idle_timeout=900",
+            "--MappingKernelManager.cull_interval=60", "--VoilaConfiguration.file_allowlist=[]"]
+    env = {**os.environ, ROOT_ENV: str(settings.root), DB_ENV: settings.db_url,
+           "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    base = f"http://127.0.0.1:{port}"
+    return Server("课程（Voila）", argv, courses.resolve(), env, [f"{base}/voila/render/index.ipynb"])
+
+
+def lab_server(settings: Settings, port: int, token: str) -> Server:
+    argv = [str(BIN / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+            f"--IdentityProvider.token={token}"]
+    env = {**os.environ, DB_ENV: settings.db_url, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    base = f"http://127.0.0.1:{port}"
+    return Server("评分（JupyterLab / formgrader）", argv, settings.root, env,
+                  [f"{base}/lab?token={token}", f"{base}/formgrader?token={token}"])
