@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 DEMO_ROOT ?= demo
 DEMO_PORT ?= 8888
 DEMO_TOKEN ?= qinglian-demo
+VOILA_PORT ?= 8866
+
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 .PHONY: install demo demo-data test lint pytest bench clean
 
@@ -18,23 +22,27 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
+# Browser tests drive Debian's Chromium (Playwright's own browser download is not used); the
+# CJK fonts make Chinese render in it.
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk
+
 demo-data: install
 	$(BIN)/qinglian demo --root $(DEMO_ROOT) --exams exams
 
 demo: demo-data
 	@echo ""
 	@echo "演示工作区：$(DEMO_ROOT)/（nbgrader 课程目录，成绩表 $(DEMO_ROOT)/grades.csv）"
-	@echo "JupyterLab： http://127.0.0.1:$(DEMO_PORT)/lab?token=$(DEMO_TOKEN)"
-	@echo "评分（formgrader）： http://127.0.0.1:$(DEMO_PORT)/formgrader?token=$(DEMO_TOKEN)"
-	@echo "按 Ctrl+C 停止。"
-	cd $(DEMO_ROOT) && ../$(BIN)/jupyter lab --no-browser --ip 127.0.0.1 --port $(DEMO_PORT) \
-		--IdentityProvider.token=$(DEMO_TOKEN) --ServerApp.open_browser=False
+	@echo "演示学员：编号 202600001 起，姓名见 $(DEMO_ROOT)/grades.csv；按 Ctrl+C 停止。"
+	$(BIN)/qinglian serve --root $(DEMO_ROOT) --courses courses --port $(VOILA_PORT) --lab-port $(DEMO_PORT) \
+		--token $(DEMO_TOKEN)
 
 lint: install
 	$(BIN)/ruff check grader tests benchmarks
 	$(BIN)/mypy
 
-pytest: install
+pytest: install $(CHROMIUM)
 	$(BIN)/pytest -n 2 --dist loadfile
 
 test: lint pytest
