@@ -34,7 +34,7 @@ demo-data: install
 demo: demo-data
 	@echo ""
 	@echo "演示工作区：$(DEMO_ROOT)/（nbgrader 课程目录，成绩表 $(DEMO_ROOT)/grades.csv）"
-	@echo "演示学员：编号 202600001 起，姓名见 $(DEMO_ROOT)/grades.csv；按 Ctrl+C 停止。"
+	@echo "课程页面用上面的演示学员登录；按 Ctrl+C 停止。"
 	$(BIN)/qinglian serve --root $(DEMO_ROOT) --courses courses --port $(VOILA_PORT) --lab-port $(DEMO_PORT) \
 		--token $(DEMO_TOKEN)
 

@@ -28,6 +28,7 @@ class DemoResult:
     assignments: tuple[str, ...]
     reports: tuple[AutogradeReport, ...]
     grades_csv: Path
+    candidates: tuple[Candidate, ...]
 
 
 def add_candidates(session: Session, candidates: list[Candidate]) -> None:
@@ -60,4 +61,4 @@ def run_demo(settings: Settings, engine: Engine, exams: Path, *, candidates: int
     grades = settings.root / "grades.csv"
     with Session(engine) as session, session.begin():
         export_grades(session, grades, per_item=True)
-    return DemoResult(settings.root, tuple(assignments), tuple(reports), grades)
+    return DemoResult(settings.root, tuple(assignments), tuple(reports), grades, tuple(people))

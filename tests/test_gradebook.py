@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 
 from grader.gradebook import migrate
-from alembic.script import ScriptDirectory
-
 from grader.gradebook.database import MIGRATIONS, VERSION_TABLE
 from grader.gradebook.models import Base
 
