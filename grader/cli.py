@@ -255,7 +255,7 @@ def serve(root: Path, db_url: str | None, courses: Path, port: int, lab_port: in
     processes = [subprocess.Popen(s.argv, cwd=s.cwd, env=s.env) for s in servers]
     for server in servers:
         for url in server.urls:
-            console.print(f"{server.name}：{url}", highlight=False)
+            click.echo(f"{server.name}：{url}", err=True)
     try:
         processes[0].wait()
     except KeyboardInterrupt:

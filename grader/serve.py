@@ -27,7 +27,7 @@ def voila_server(settings: Settings, courses: Path, port: int) -> Server:
     are culled (a reloaded page cannot shut its kernel down), no tracebacks reach the browser."""
     argv = [str(BIN / "voila"), str(courses.resolve()), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
             "--VoilaConfiguration.show_tracebacks=False", "--MappingKernelManager.cull_idle_timeout=900",
-            "--MappingKernelManager.cull_interval=60", "--VoilaConfiguration.file_allowlist=[]"]
+            "--MappingKernelManager.cull_interval=60"]
     env = {**os.environ, ROOT_ENV: str(settings.root), DB_ENV: settings.db_url,
            "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     base = f"http://127.0.0.1:{port}"
@@ -37,6 +37,8 @@ def voila_server(settings: Settings, courses: Path, port: int) -> Server:
 def lab_server(settings: Settings, port: int, token: str) -> Server:
     argv = [str(BIN / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
             f"--IdentityProvider.token={token}"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        argv.append("--allow-root")  # containers and CI run as root; jupyter refuses without it
     env = {**os.environ, DB_ENV: settings.db_url, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     base = f"http://127.0.0.1:{port}"
     return Server("评分（JupyterLab / formgrader）", argv, settings.root, env,
