@@ -8,13 +8,16 @@ import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
 import click
+from nbgrader.api import Student
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from grader import autograde as autograde_lib
@@ -25,7 +28,7 @@ from grader import release as release_lib
 from grader import serve as serve_lib
 from grader import workspace
 from grader.blueprint import BlueprintError
-from grader.gradebook import connect
+from grader.gradebook import connect, migrate
 from grader.paper import store as paper_store
 from grader.settings import Settings
 
@@ -46,6 +49,7 @@ class Failure(click.ClickException):
 def transaction(settings: Settings) -> Iterator[Session]:
     engine = connect(settings.db_url)
     try:
+        migrate(engine)  # a workspace made by an older qinglian gets the newer tables first
         with Session(engine) as session, session.begin():
             yield session
     finally:
@@ -249,6 +253,9 @@ def progress(root: Path, db_url: str | None, courses: Path, learner: str | None)
 def serve(root: Path, db_url: str | None, courses: Path, port: int, lab_port: int, token: str) -> None:
     """启动课程（Voila）与评分（JupyterLab/formgrader）服务，打印地址，Ctrl+C 停止。"""
     settings = Settings.resolve(root, db_url)
+    engine = connect(settings.db_url)
+    migrate(engine)
+    engine.dispose()
     servers = [serve_lib.voila_server(settings, courses, port)]
     if lab_port:
         servers.append(serve_lib.lab_server(settings, lab_port, token))
@@ -263,3 +270,38 @@ def serve(root: Path, db_url: str | None, courses: Path, port: int, lab_port: in
     finally:
         for process in processes:
             process.terminate()
+
+
+@main.group()
+def sitting() -> None:
+    """考试场次。"""
+
+
+@sitting.command("create")
+@click.argument("sitting_id")
+@click.option("--title", required=True, help="场次名称")
+@click.option("--assignment", "assignments", multiple=True, required=True, help="已发布的试卷（可多次：A/B 卷轮流）")
+@click.option("--opens", type=click.DateTime(["%Y-%m-%d %H:%M"]), required=True, help="开始时间（服务器时间）")
+@click.option("--closes", type=click.DateTime(["%Y-%m-%d %H:%M"]), required=True, help="结束时间")
+@click.option("--duration", type=int, required=True, help="作答时长（分钟）")
+@click.option("--attempts", type=int, default=1, show_default=True, help="允许作答次数")
+@click.option("--list", "seat_file", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="写出准考证号和考试码名单（CSV，Excel 可直接打开）")
+@root_option
+@db_option
+def sitting_create(sitting_id: str, title: str, assignments: tuple[str, ...], opens: datetime, closes: datetime,
+                   duration: int, attempts: int, seat_file: Path, root: Path, db_url: str | None) -> None:
+    """为名单上的全部人员建立考试场次，生成准考证号和考试码。"""
+    from grader.sitting.attempt import SittingError, create_sitting, seat_list
+
+    settings = Settings.resolve(root, db_url)
+    try:
+        with transaction(settings) as session:
+            students = list(session.scalars(select(Student.id).order_by(Student.id)))
+            seats = create_sitting(session, sitting_id, title, assignments, students, opens, closes, duration,
+                                   attempts_allowed=attempts, created_by=getpass.getuser(), now=datetime.now())
+            rows = seat_list(session, seats)
+    except SittingError as error:
+        raise Failure(str(error)) from error
+    export_lib.write_csv(seat_file, rows, list(rows[0]) if rows else ["准考证号"])
+    console.print(f"场次 {sitting_id}：{len(seats)} 个座位，名单已写入 {seat_file}（考试码只显示这一次）")

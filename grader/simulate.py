@@ -4,7 +4,6 @@ writes answers the way people do (lower case, spaces, full-width letters, shuffl
 
 from __future__ import annotations
 
-import copy
 import json
 import random
 from collections.abc import Sequence
@@ -13,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from grader.paper.notebook import NOTEBOOK_NAME
+from grader.paper.notebook import NOTEBOOK_NAME, answered_notebook
 from grader.paper.store import PaperKey, PaperKeys
 
 _FULL_WIDTH = {chr(c): chr(c + 0xFEE0) for c in range(ord("A"), ord("Z") + 1)}
@@ -64,20 +63,8 @@ def simulated_answer(key: PaperKey, skill: float, rng: random.Random) -> str:
     return _choice_text(letters, rng)
 
 
-def answered_notebook(released: dict[str, Any], answers: dict[str, str]) -> dict[str, Any]:
-    """The released notebook with the answer cells filled in: what a candidate hands in."""
-    nb = copy.deepcopy(released)
-    for cell in nb["cells"]:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        name = meta.get("grade_id")
-        if meta.get("solution") and name in answers:
-            value = answers[name]
-            literal = json.dumps(value, ensure_ascii=False)
-            cell["source"] = value if cell["cell_type"] == "markdown" else f"{name} = {literal}"
-    return nb
-
-
 def write_submission(root: Path, assignment: str, student: str, nb: dict[str, Any], at: datetime) -> Path:
+    """A submission as nbgrader lays it out, with the (server's) time in timestamp.txt."""
     folder = root / "submitted" / student / assignment
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{NOTEBOOK_NAME}.ipynb"

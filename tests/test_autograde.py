@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session
 
 from grader.autograde import autograde
 from grader.gradebook.models import GradingIssueRow, ItemResultRow, ResultRow
+from grader.paper.notebook import answered_notebook
 from grader.paper.store import PaperKey, PaperKeys, load_keys
 from grader.release import release_path
 from grader.scoring import Verdict
 from grader.settings import Settings
-from grader.simulate import answered_notebook, write_submission
+from grader.simulate import write_submission
 
 AT = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 

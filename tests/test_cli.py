@@ -82,3 +82,30 @@ def test_autograde_of_an_unknown_paper_says_so(tmp_path: Path) -> None:
     runner.invoke(main, ["init", str(tmp_path / "ws")])
     result = runner.invoke(main, ["autograde", "nosuch", "--root", str(tmp_path / "ws")])
     assert result.exit_code == 1 and "nosuch" in result.output
+
+
+def test_sitting_create_writes_an_excel_clean_seat_list_with_codes(tmp_path: Path) -> None:
+    runner = CliRunner()
+    root = tmp_path / "ws"
+    runner.invoke(main, ["init", str(root)])
+    runner.invoke(main, ["paper", "build", str(REPO / "tests/data/integration/small.yaml"),
+                         "--banks", str(REPO / "exams/banks"), "--root", str(root)])
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+        gradebook.add_student("P1", last_name="张,伟", first_name="")
+        gradebook.add_student("P2", last_name="李", first_name="四")
+    seats = tmp_path / "seats.csv"
+    args = ["sitting", "create", "s1", "--title", "场次", "--assignment", "small-a", "--assignment", "small-b",
+            "--opens", "2026-12-01 09:00", "--closes", "2026-12-01 11:00", "--duration", "60",
+            "--list", str(seats), "--root", str(root)]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    with seats.open(encoding="utf-8-sig", newline="") as handle:
+        import csv
+
+        rows = list(csv.DictReader(handle))
+    assert [(r["准考证号"], r["姓名"], r["试卷"]) for r in rows] == [("s1-0001", "张,伟", "small-a"),
+                                                                 ("s1-0002", "李四", "small-b")]
+    assert all(len(r["考试码"]) == 6 for r in rows)
+    assert runner.invoke(main, args).exit_code == 1  # the same sitting twice is refused

@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 
 from grader.autograde import autograde
 from grader.export import NBGRADER_COLUMNS, export_grades, write_csv
+from grader.paper.notebook import answered_notebook
 from grader.paper.store import load_keys
 from grader.release import release_path
 from grader.settings import Settings
-from grader.simulate import answered_notebook, write_submission
+from grader.simulate import write_submission
 
 
 def test_csv_has_a_bom_and_a_name_with_a_comma_stays_one_field(tmp_path: Path) -> None:

@@ -16,10 +16,11 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from grader.paper.notebook import answered_notebook
 from grader.paper.store import PaperKey, load_keys
 from grader.release import release_path
 from grader.settings import Settings
-from grader.simulate import answered_notebook, write_submission
+from grader.simulate import write_submission
 
 BIN = Path(sys.executable).parent
 AT = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)

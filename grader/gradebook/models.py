@@ -42,6 +42,9 @@ class PaperItemRow(Base):
     options: Mapped[str] = mapped_column(String(8))
     key: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     source: Mapped[str] = mapped_column(Text)
+    # what the exam room shows (never the key): the stem and the option texts in paper order
+    stem: Mapped[str | None] = mapped_column(Text, nullable=True)
+    option_texts: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
 
 
 class GradingRunRow(Base):
@@ -132,3 +135,66 @@ class StudyCreditRow(Base):
     hours: Mapped[float] = mapped_column(Float)
     completed_at: Mapped[datetime] = mapped_column(DateTime)
     evidence: Mapped[str] = mapped_column(Text)
+
+
+class SittingRow(Base):
+    """A sitting (场次): released papers, a window in which attempts may start, a duration."""
+
+    __tablename__ = "ql_sitting"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(String(256))
+    opens_at: Mapped[datetime] = mapped_column(DateTime)
+    closes_at: Mapped[datetime] = mapped_column(DateTime)
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    attempts_allowed: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SittingCandidateRow(Base):
+    """A candidate's seat: admission number, the hash of their exam code, their paper version and
+    the seed of their question and option order."""
+
+    __tablename__ = "ql_sitting_candidate"
+    admission_no: Mapped[str] = mapped_column(String(32), primary_key=True)
+    sitting_id: Mapped[str] = mapped_column(ForeignKey("ql_sitting.id", ondelete="CASCADE"), index=True)
+    student_id: Mapped[str] = mapped_column(String(128))
+    assignment: Mapped[str] = mapped_column(String(128))
+    code_hash: Mapped[str] = mapped_column(String(128))
+    seed: Mapped[int] = mapped_column(Integer)
+
+
+class AttemptRow(Base):
+    """One attempt; its clock is the server's (started_at, deadline)."""
+
+    __tablename__ = "ql_attempt"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    admission_no: Mapped[str] = mapped_column(ForeignKey("ql_sitting_candidate.admission_no"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    deadline: Mapped[datetime] = mapped_column(DateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    submitted_how: Mapped[str | None] = mapped_column(String(16), nullable=True)  # candidate | timeout
+
+
+class AnswerRow(Base):
+    """The current answer to one item of an attempt, canonical (paper order, paper letters)."""
+
+    __tablename__ = "ql_answer"
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("ql_attempt.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    saved_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AnswerEventRow(Base):
+    """Every change of an answer, accepted or refused (and why): nothing a candidate sent is lost."""
+
+    __tablename__ = "ql_answer_event"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("ql_attempt.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    value: Mapped[str] = mapped_column(Text)
+    accepted: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime)

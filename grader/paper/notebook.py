@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+from typing import Any
 
 import nbformat
 from nbformat.notebooknode import NotebookNode
@@ -109,3 +111,16 @@ def _chinese_number(n: int) -> str:
     digits = "零一二三四五六七八九十"
     return digits[n] if n <= 10 else str(n)
 
+
+
+def answered_notebook(released: dict[str, Any], answers: dict[str, str]) -> dict[str, Any]:
+    """The released notebook with the answer cells filled in: what a candidate hands in."""
+    nb = copy.deepcopy(released)
+    for cell in nb["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        name = meta.get("grade_id")
+        if meta.get("solution") and name in answers:
+            value = answers[name]
+            literal = json.dumps(value, ensure_ascii=False)
+            cell["source"] = value if cell["cell_type"] == "markdown" else f"{name} = {literal}"
+    return nb

@@ -59,7 +59,8 @@ def _rows(paper: Paper) -> tuple[PaperRow, list[PaperItemRow]]:
                           options=e.item.letters,
                           key=None if e.item.key is None else
                           list(e.item.key) if isinstance(e.item.key, tuple) else [e.item.key],
-                          source=str(e.item.source))
+                          source=str(e.item.source), stem=e.item.stem,
+                          option_texts=[text for _, text in e.item.options])
              for e in paper.items]
     return row, items
 
