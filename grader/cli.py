@@ -247,16 +247,19 @@ def progress(root: Path, db_url: str | None, courses: Path, learner: str | None)
 @db_option
 @click.option("--courses", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("courses"),
               show_default=True)
-@click.option("--port", default=8866, show_default=True, help="课程（Voila）端口")
+@click.option("--apps", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("voila_apps"),
+              show_default=True)
+@click.option("--port", default=8866, show_default=True, help="课程（Voila）端口；考场用下一个端口")
 @click.option("--lab-port", default=8888, show_default=True, help="评分（JupyterLab）端口；0 表示不启动")
 @click.option("--token", default="qinglian-demo", show_default=True, help="JupyterLab 的访问令牌")
-def serve(root: Path, db_url: str | None, courses: Path, port: int, lab_port: int, token: str) -> None:
+def serve(root: Path, db_url: str | None, courses: Path, apps: Path, port: int, lab_port: int, token: str) -> None:
     """启动课程（Voila）与评分（JupyterLab/formgrader）服务，打印地址，Ctrl+C 停止。"""
     settings = Settings.resolve(root, db_url)
     engine = connect(settings.db_url)
     migrate(engine)
     engine.dispose()
-    servers = [serve_lib.voila_server(settings, courses, port)]
+    servers = [serve_lib.voila_server(settings, courses, port),
+               serve_lib.voila_server(settings, apps, port + 1, "exam_room.ipynb", "考场（Voila）")]
     if lab_port:
         servers.append(serve_lib.lab_server(settings, lab_port, token))
     processes = [subprocess.Popen(s.argv, cwd=s.cwd, env=s.env) for s in servers]

@@ -22,7 +22,8 @@ class Server:
     urls: list[str]
 
 
-def voila_server(settings: Settings, courses: Path, port: int) -> Server:
+def voila_server(settings: Settings, courses: Path, port: int, page: str = "index.ipynb",
+                 name: str = "课程（Voila）") -> Server:
     """Voila over courses/ (code hidden): kernels are told the workspace and database, idle ones
     are culled (a reloaded page cannot shut its kernel down), no tracebacks reach the browser."""
     argv = [str(BIN / "voila"), str(courses.resolve()), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
@@ -31,7 +32,7 @@ def voila_server(settings: Settings, courses: Path, port: int) -> Server:
     env = {**os.environ, ROOT_ENV: str(settings.root), DB_ENV: settings.db_url,
            "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     base = f"http://127.0.0.1:{port}"
-    return Server("课程（Voila）", argv, courses.resolve(), env, [f"{base}/voila/render/index.ipynb"])
+    return Server(name, argv, courses.resolve(), env, [f"{base}/voila/render/{page}"])
 
 
 def lab_server(settings: Settings, port: int, token: str) -> Server:

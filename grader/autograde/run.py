@@ -6,7 +6,7 @@ import gc
 import json
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -175,7 +175,8 @@ def _batches(items: Iterable[T]) -> Iterator[list[T]]:
 
 
 def autograde(session: Session, root: Path, assignment: str, *, actor: str,
-              progress: Progress[Outcome] | None = None, workers: int | None = None) -> AutogradeReport:
+              progress: Progress[Outcome] | None = None, workers: int | None = None,
+              students: Collection[str] | None = None) -> AutogradeReport:
     """Grade every submission; a broken one is reported and the rest are graded. Writes the
     autograded notebooks and the gradebook rows; the caller commits."""
     keys = load_keys(session, assignment)
@@ -185,7 +186,7 @@ def autograde(session: Session, root: Path, assignment: str, *, actor: str,
     run = GradingRunRow(assignment=assignment, actor=actor, started_at=_now(), graded=0, failed=0)
     session.add(run)
     session.flush()
-    folders = submissions(root, assignment)
+    folders = [f for f in submissions(root, assignment) if students is None or f.parent.name in students]
     stream: Iterable[Outcome] = _outcomes(task, folders, os.cpu_count() or 1 if workers is None else workers)
     graded_all: list[GradedSubmission] = []
     failed: list[FailedSubmission] = []
