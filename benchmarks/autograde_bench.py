@@ -23,7 +23,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from grader.gradebook import connect
+from grader.gradebook.engine import connect
 from grader.paper.store import build_from_files, load_keys
 from grader.release import release
 from grader.settings import Settings

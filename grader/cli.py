@@ -28,7 +28,8 @@ from grader import release as release_lib
 from grader import serve as serve_lib
 from grader import workspace
 from grader.blueprint import BlueprintError
-from grader.gradebook import connect, migrate
+from grader.gradebook.database import migrate
+from grader.gradebook.engine import connect
 from grader.paper import store as paper_store
 from grader.settings import Settings
 

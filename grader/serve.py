@@ -7,8 +7,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.course.live import ROOT_ENV
-from grader.settings import DB_ENV, Settings
+from grader.settings import DB_ENV, ROOT_ENV, Settings
 
 BIN = Path(sys.executable).parent
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DB_ENV = "QINGLIAN_DB_URL"
+ROOT_ENV = "QINGLIAN_ROOT"  # the workspace, as `qinglian serve` tells the kernels it starts
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from grader.gradebook import migrate
+from grader.gradebook.database import migrate
 from grader.settings import Settings
 
 FOLDERS = ("source", "release", "submitted", "autograded", "feedback")

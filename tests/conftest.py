@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
-from grader.gradebook import connect
+from grader.gradebook.engine import connect
 from grader.paper.store import build_from_files
 from grader.release import release
 from grader.settings import Settings

@@ -7,8 +7,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 
-from grader.gradebook import migrate
-from grader.gradebook.database import MIGRATIONS, VERSION_TABLE
+from grader.gradebook.database import MIGRATIONS, VERSION_TABLE, migrate
 from grader.gradebook.models import Base
 
 

@@ -10,8 +10,7 @@ import nbformat
 from nbclient import NotebookClient
 
 from grader.course.catalog import SIX_AREAS, CourseProblem, check_catalog
-from grader.course.live import ROOT_ENV
-from grader.settings import DB_ENV, Settings
+from grader.settings import DB_ENV, ROOT_ENV, Settings
 
 
 def execute_notebook(path: Path, settings: Settings, timeout: int = 120) -> list[CourseProblem]:

@@ -20,10 +20,8 @@ from grader.bank import Item
 from grader.course.catalog import Module, load_catalog, read_module
 from grader.course.identity import Learner, SignInError, known_learner, sign_in, token_for, workspace_secret
 from grader.course.study import ModuleProgress, progress, record_answer, record_visit
-from grader.gradebook import connect
-from grader.settings import Settings
-
-ROOT_ENV = "QINGLIAN_ROOT"
+from grader.gradebook.engine import connect
+from grader.settings import ROOT_ENV, Settings
 
 
 def _chooser(item: Item) -> tuple[widgets.Widget, Callable[[], str]]:

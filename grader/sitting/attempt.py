@@ -24,9 +24,6 @@ from grader.gradebook.models import (
     SittingCandidateRow,
     SittingRow,
 )
-from grader.paper.notebook import answered_notebook
-from grader.release import release_path
-from grader.simulate import write_submission
 from grader.sitting.presentation import PaperItemView, PresentedItem, present
 
 
@@ -181,6 +178,10 @@ def save_answer(session: Session, view: AttemptView, position: int, shown: str, 
 def submit(session: Session, root: Path, view: AttemptView, now: datetime, *, how: str = "candidate") -> Path:
     """Close the attempt and write the canonical submission (paper order, paper letters) where
     nbgrader expects it, stamped with the server's time."""
+    from grader.paper.notebook import answered_notebook  # nbformat is heavy: kernels load it at submission
+    from grader.release import release_path
+    from grader.simulate import write_submission
+
     attempt, seat = _open_attempt(session, view.attempt_id)
     if attempt.submitted_at is not None:
         raise SittingError("已交卷")

@@ -17,11 +17,9 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from grader.autograde import autograde
-from grader.course.live import ROOT_ENV
-from grader.gradebook import connect
+from grader.gradebook.engine import connect
 from grader.gradebook.models import PaperRow
-from grader.settings import Settings
+from grader.settings import ROOT_ENV, Settings
 from grader.sitting.attempt import AttemptView, SittingError, save_answer, start_or_resume, submit, unanswered
 from grader.sitting.presentation import PresentedItem
 
@@ -174,6 +172,8 @@ class ExamRoom:
                     submit(session, self.root, self.view, self.clock(), how=how)
             except SittingError:
                 pass  # already submitted (the other browser, or the clock): show the result
+            from grader.autograde import autograde  # nbgrader is heavy: loaded at submission only
+
             with Session(self.engine) as session, session.begin():
                 report = autograde(session, self.root, self.view.assignment, actor="exam-room", workers=1,
                                    students=[self.view.student_id])
