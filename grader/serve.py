@@ -22,12 +22,16 @@ class Server:
 
 
 def voila_server(settings: Settings, courses: Path, port: int, page: str = "index.ipynb",
-                 name: str = "课程（Voila）") -> Server:
-    """Voila over courses/ (code hidden): kernels are told the workspace and database, idle ones
-    are culled (a reloaded page cannot shut its kernel down), no tracebacks reach the browser."""
+                 name: str = "课程（Voila）", pool_size: int = 0) -> Server:
+    """Voila over a folder (code hidden): kernels are told the workspace and database, idle ones
+    are culled (a reloaded page cannot shut its kernel down), no tracebacks reach the browser.
+    A pool pre-runs pages that need nothing from the request (the exam room's sign-in form), so a
+    sign-in does not wait for a kernel to start; course pages read their link, so they cannot."""
     argv = [str(BIN / "voila"), str(courses.resolve()), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
             "--VoilaConfiguration.show_tracebacks=False", "--MappingKernelManager.cull_idle_timeout=900",
             "--MappingKernelManager.cull_interval=60"]
+    if pool_size > 0:
+        argv += ["--preheat_kernel=True", f"--pool_size={pool_size}"]
     env = {**os.environ, ROOT_ENV: str(settings.root), DB_ENV: settings.db_url,
            "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     base = f"http://127.0.0.1:{port}"

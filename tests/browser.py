@@ -26,21 +26,25 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_ready(process: subprocess.Popen[bytes], ready_url: str, log: Path, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(ready_url, timeout=5):
+                return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"server did not start:\n{log.read_text()}") from None
+            time.sleep(0.5)
+
+
 @contextmanager
-def running(server: Server, log: Path, ready_url: str, timeout: float = 90) -> Iterator[None]:
+def running(server: Server, log: Path, ready_url: str, timeout: float = 90) -> Iterator[subprocess.Popen[bytes]]:
     with log.open("w") as out:
         process = subprocess.Popen(server.argv, cwd=server.cwd, env=server.env, stdout=out, stderr=subprocess.STDOUT)
         try:
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    with urllib.request.urlopen(ready_url, timeout=5):
-                        break
-                except OSError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        raise AssertionError(f"{server.name} did not start:\n{log.read_text()}") from None
-                    time.sleep(0.5)
-            yield
+            wait_ready(process, ready_url, log, timeout)
+            yield process
         finally:
             process.terminate()
             try:
