@@ -24,6 +24,12 @@ class Settings:
         env = os.environ if environ is None else environ
         return cls(root, db_url or env.get(DB_ENV) or default_db_url(root))
 
+    @classmethod
+    def for_kernel(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """In a page's kernel: the workspace and database `qinglian serve` put in its environment."""
+        env = os.environ if environ is None else environ
+        return cls.resolve(env.get(ROOT_ENV, "."), environ=env)
+
     @property
     def uses_default_db(self) -> bool:
         return self.db_url == default_db_url(self.root)

@@ -21,7 +21,7 @@ from grader.course.catalog import Module, load_catalog, read_module
 from grader.course.identity import Learner, SignInError, known_learner, sign_in, token_for, workspace_secret
 from grader.course.study import ModuleProgress, progress, record_answer, record_visit
 from grader.gradebook.engine import connect
-from grader.settings import ROOT_ENV, Settings
+from grader.settings import Settings
 
 
 def _chooser(item: Item) -> tuple[widgets.Widget, Callable[[], str]]:
@@ -170,7 +170,7 @@ def open_module(module_id: str, *, courses: Path | None = None,
     """The first cell of every course notebook. Settings come from the environment `qinglian
     serve` gives the kernel: QINGLIAN_ROOT (the workspace) and QINGLIAN_DB_URL."""
     env = os.environ if environ is None else environ
-    settings = Settings.resolve(env.get(ROOT_ENV, "."), environ=env)
+    settings = Settings.for_kernel(env)
     folder = courses or Path.cwd()
     module, problems = read_module(folder / f"{module_id}.ipynb")
     if module is None:
@@ -194,7 +194,7 @@ def _progress_table(bar: LearnerBar, rows: list[ModuleProgress]) -> str:
 def open_index(*, courses: Path | None = None, environ: Mapping[str, str] | None = None) -> LearnerBar:
     """The course index page: sign in, then every module with a link and the learner's progress."""
     env = os.environ if environ is None else environ
-    settings = Settings.resolve(env.get(ROOT_ENV, "."), environ=env)
+    settings = Settings.for_kernel(env)
     modules = load_catalog(courses or Path.cwd())
     engine = connect(settings.db_url)
     table = widgets.HTML("<p>登录后显示课程目录和学习进度。</p>")

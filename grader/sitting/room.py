@@ -5,7 +5,6 @@ and submission with confirmation. The browser never receives a key: the room loa
 from __future__ import annotations
 
 import html
-import os
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -19,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from grader.gradebook.engine import connect
 from grader.gradebook.models import PaperRow
-from grader.settings import ROOT_ENV, Settings
+from grader.settings import Settings
 from grader.sitting.attempt import AttemptView, SittingError, save_answer, start_or_resume, submit, unanswered
 from grader.sitting.presentation import PresentedItem
 
@@ -206,8 +205,7 @@ class ExamRoom:
 
 def open_room(environ: Mapping[str, str] | None = None) -> ExamRoom:
     """voila_apps/exam_room.ipynb: the workspace and database come from `qinglian serve`."""
-    env = os.environ if environ is None else environ
-    settings = Settings.resolve(env.get(ROOT_ENV, "."), environ=env)
+    settings = Settings.for_kernel(environ)
     room = ExamRoom(connect(settings.db_url), settings.root)
     display(room.widget)
     return room
