@@ -190,6 +190,9 @@ def demo(root: Path, db_url: str | None, exams: Path, candidates: int) -> None:
     console.print(f"成绩表：{result.grades_csv}")
     first = result.candidates[0]
     console.print(f"演示学员（课程登录用）：编号 {first.student_id}，姓名 {first.last_name}{first.first_name}")
+    seat = result.seats[0]
+    console.print(f"演示考生（考场用）：准考证号 {seat.admission_no}，考试码 {seat.code}"
+                  f"（全部座位见 {result.seats_csv}）")
 
 
 @main.group()

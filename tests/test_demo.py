@@ -28,3 +28,5 @@ def test_demo_builds_releases_grades_and_exports_both_programmes(settings: Setti
     assert len(graded) == 12
     assert all(0 <= float(r["score"]) <= float(r["max_score"]) == 100 for r in graded)
     assert all(r["last_name"] for r in rows)  # the roster's Chinese names are in the gradebook
+    assert len(result.seats) == 6 and {s.assignment for s in result.seats} == {"promotion-b"}
+    assert result.seats_csv.read_bytes().startswith(b"\xef\xbb\xbf")
