@@ -6,6 +6,8 @@ import getpass
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -269,6 +271,7 @@ def serve(root: Path, db_url: str | None, courses: Path, apps: Path, port: int, 
     if lab_port:
         servers.append(serve_lib.lab_server(settings, lab_port, token))
     processes = [subprocess.Popen(s.argv, cwd=s.cwd, env=s.env) for s in servers]
+    threading.Thread(target=_sweep_forever, args=(settings,), daemon=True).start()
     for server in servers:
         for url in server.urls:
             click.echo(f"{server.name}：{url}", err=True)
@@ -279,6 +282,21 @@ def serve(root: Path, db_url: str | None, courses: Path, apps: Path, port: int, 
     finally:
         for process in processes:
             process.terminate()
+
+
+def _sweep_forever(settings: Settings, every: float = 30.0) -> None:
+    """While serving: submit and grade attempts whose time ran out with no page left to do it."""
+    from grader.sitting.attempt import close_expired
+
+    while True:
+        try:
+            with transaction(settings) as session:
+                closed = close_expired(session, settings.root, datetime.now())
+            for admission_no in closed:
+                console.print(f"到时自动交卷：{admission_no}")
+        except Exception as error:
+            console.print(f"[red]自动交卷出错：{error}[/red]")
+        time.sleep(every)
 
 
 @main.group()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from nbgrader.api import Student
+from nbgrader.api import Gradebook, Student
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -18,11 +18,11 @@ from grader.sitting.attempt import (
     AttemptView,
     Seat,
     SittingError,
+    close_expired,
     create_sitting,
     save_answer,
     start_or_resume,
     submit,
-    submit_expired,
     unanswered,
 )
 
@@ -112,11 +112,14 @@ def test_submission_is_canonical_and_grades_like_autograde(settings: Settings, e
         start_or_resume(session, seat.admission_no, seat.code, OPENS + timedelta(minutes=3))
 
 
-def test_an_abandoned_attempt_is_submitted_when_its_time_is_up(settings: Settings, engine: Engine,
-                                                               released: list[str]) -> None:
+def test_an_abandoned_attempt_is_submitted_and_graded_when_its_time_is_up(settings: Settings, engine: Engine,
+                                                                          released: list[str]) -> None:
     seat = _sitting(engine, released)[0]
     _start(engine, seat, OPENS)
     with Session(engine) as session, session.begin():
-        assert submit_expired(session, settings.root, OPENS + timedelta(minutes=59)) == []
-        (path,) = submit_expired(session, settings.root, OPENS + timedelta(minutes=61))
-    assert (path.parent / "timestamp.txt").read_text(encoding="utf-8").startswith("2026-12-01 10:00:00")
+        assert close_expired(session, settings.root, OPENS + timedelta(minutes=59)) == []
+        assert close_expired(session, settings.root, OPENS + timedelta(minutes=61)) == [seat.admission_no]
+    stamp = settings.root / "submitted" / seat.student_id / seat.assignment / "timestamp.txt"
+    assert stamp.read_text(encoding="utf-8").startswith("2026-12-01 10:00:00")  # the deadline, not later
+    with Gradebook(settings.db_url) as gradebook:
+        assert gradebook.find_submission(seat.assignment, seat.student_id).score == 0

@@ -194,17 +194,6 @@ def submit(session: Session, root: Path, view: AttemptView, now: datetime, *, ho
     return write_submission(root, seat.assignment, seat.student_id, answered_notebook(released, answers), stamped)
 
 
-def submit_expired(session: Session, root: Path, now: datetime) -> list[Path]:
-    """Submit every attempt whose time is up but whose page never did (a closed tab, a crash)."""
-    paths = []
-    for attempt in session.scalars(select(AttemptRow).where(AttemptRow.submitted_at.is_(None),
-                                                            AttemptRow.deadline <= now)):
-        seat = session.get(SittingCandidateRow, attempt.admission_no)
-        assert seat is not None
-        paths.append(submit(session, root, _view(session, seat, attempt), now, how="timeout"))
-    return paths
-
-
 def unanswered(view: AttemptView) -> list[int]:
     """Numbers (as the candidate sees them) of items with no answer yet."""
     return [p.number for p in view.items if not view.answers.get(p.item.position, "").strip()]
@@ -223,3 +212,19 @@ def seat_list(session: Session, seats: Sequence[Seat]) -> list[dict[str, object]
         select(Student).where(Student.id.in_([seat.student_id for seat in seats])))}
     return [{"准考证号": s.admission_no, "考试码": s.code, "编号": s.student_id, "姓名": names.get(s.student_id, ""),
              "试卷": s.assignment} for s in seats]
+
+
+def close_expired(session: Session, root: Path, now: datetime) -> list[str]:
+    """Submit and grade every attempt whose time is up but whose page never submitted it (a closed
+    tab, a culled kernel, a crash). Returns the admission numbers closed."""
+    from grader.autograde import autograde
+
+    closed = []
+    for attempt in session.scalars(select(AttemptRow).where(AttemptRow.submitted_at.is_(None),
+                                                            AttemptRow.deadline <= now)).all():
+        seat = session.get(SittingCandidateRow, attempt.admission_no)
+        assert seat is not None
+        submit(session, root, _view(session, seat, attempt), now, how="timeout")
+        autograde(session, root, seat.assignment, actor="timeout", workers=1, students=[seat.student_id])
+        closed.append(seat.admission_no)
+    return closed
