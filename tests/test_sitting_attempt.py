@@ -21,6 +21,7 @@ from grader.sitting.attempt import (
     close_expired,
     create_sitting,
     save_answer,
+    start_for_user,
     start_or_resume,
     submit,
     unanswered,
@@ -123,3 +124,15 @@ def test_an_abandoned_attempt_is_submitted_and_graded_when_its_time_is_up(settin
     assert stamp.read_text(encoding="utf-8").startswith("2026-12-01 10:00:00")  # the deadline, not later
     with Gradebook(settings.db_url) as gradebook:
         assert gradebook.find_submission(seat.assignment, seat.student_id).score == 0
+
+
+def test_the_hub_user_enters_their_own_open_seat_without_a_code(engine: Engine, released: list[str]) -> None:
+    seats = _sitting(engine, released)
+    with Session(engine) as session, session.begin():
+        view = start_for_user(session, "S1", OPENS + timedelta(minutes=1))
+        with pytest.raises(SittingError, match="没有您的考试场次"):
+            start_for_user(session, "S1", OPENS + timedelta(hours=4))
+        with pytest.raises(SittingError, match="没有您的考试场次"):
+            start_for_user(session, "nobody", OPENS + timedelta(minutes=1))
+    assert (view.admission_no, view.assignment) == (seats[1].admission_no, seats[1].assignment)
+    assert _start(engine, seats[1], OPENS + timedelta(minutes=2)).attempt_id == view.attempt_id

@@ -108,7 +108,22 @@ def _view(session: Session, seat: SittingCandidateRow, attempt: AttemptRow) -> A
 def start_or_resume(session: Session, admission_no: str, code: str, now: datetime) -> AttemptView:
     """Sign in: resume the open attempt (a second browser gets the same one), or start one if the
     sitting is open and attempts remain. The deadline never exceeds the sitting's close."""
-    seat = _seat(session, admission_no, code)
+    return _enter(session, _seat(session, admission_no, code), now)
+
+
+def start_for_user(session: Session, student_id: str, now: datetime) -> AttemptView:
+    """Sign in as the JupyterHub user: their seat in the sitting open now. No code is asked; the
+    hub has authenticated them."""
+    seats = session.scalars(select(SittingCandidateRow)
+                            .join(SittingRow, SittingRow.id == SittingCandidateRow.sitting_id)
+                            .where(SittingCandidateRow.student_id == student_id, SittingRow.opens_at <= now,
+                                   SittingRow.closes_at > now)).all()
+    if not seats:
+        raise SittingError("现在没有您的考试场次")
+    return _enter(session, seats[0], now)
+
+
+def _enter(session: Session, seat: SittingCandidateRow, now: datetime) -> AttemptView:
     sitting = session.get(SittingRow, seat.sitting_id)
     assert sitting is not None
     attempts = list(session.scalars(select(AttemptRow).where(AttemptRow.admission_no == seat.admission_no)

@@ -5,6 +5,7 @@ and submission with confirmation. The browser never receives a key: the room loa
 from __future__ import annotations
 
 import html
+import os
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -19,7 +20,15 @@ from sqlalchemy.orm import Session
 from grader.gradebook.engine import connect
 from grader.gradebook.models import PaperRow
 from grader.settings import Settings
-from grader.sitting.attempt import AttemptView, SittingError, save_answer, start_or_resume, submit, unanswered
+from grader.sitting.attempt import (
+    AttemptView,
+    SittingError,
+    save_answer,
+    start_for_user,
+    start_or_resume,
+    submit,
+    unanswered,
+)
 from grader.sitting.presentation import PresentedItem
 
 Clock = Callable[[], datetime]
@@ -53,7 +62,7 @@ def _input(p: PresentedItem, current: str, on_change: Callable[[str], None]) -> 
 
 
 class ExamRoom:
-    def __init__(self, engine: Engine, root: Path, clock: Clock = server_now) -> None:
+    def __init__(self, engine: Engine, root: Path, clock: Clock = server_now, hub_user: str | None = None) -> None:
         self.engine, self.root, self.clock = engine, root, clock
         self.lock = threading.Lock()  # the countdown thread and the page never write at once
         self.view: AttemptView | None = None
@@ -64,6 +73,8 @@ class ExamRoom:
         self.widget = widgets.VBox()
         self.widget.add_class("ql-room")
         self._sign_in_form()
+        if hub_user:
+            self._enter(lambda session: start_for_user(session, hub_user, self.clock()), self.status)
 
     def _sign_in_form(self) -> None:
         number = widgets.Text(description="准考证号")
@@ -75,20 +86,22 @@ class ExamRoom:
         enter.add_class("ql-enter")
         status.add_class("ql-sign-in-status")
 
-        def go(_: object) -> None:
-            try:
-                with self.lock, Session(self.engine) as session, session.begin():
-                    self.view = start_or_resume(session, number.value, code.value, self.clock())
-                    paper = session.get(PaperRow, self.view.assignment)
-                    title, self.show_score = (paper.title, paper.show_score) if paper else ("", False)
-            except SittingError as error:
-                status.value = f"<p style='color:#b00'>{html.escape(str(error))}</p>"
-                return
-            self._paper(title)
-
-        enter.on_click(go)
+        self.status = status
+        enter.on_click(lambda _: self._enter(
+            lambda session: start_or_resume(session, number.value, code.value, self.clock()), status))
         self.widget.children = [widgets.HTML("<h2>廉政知识考试</h2><p>请输入准考证号和考试码。</p>"),
                                 number, code, enter, status]
+
+    def _enter(self, start: Callable[[Session], AttemptView], status: widgets.HTML) -> None:
+        try:
+            with self.lock, Session(self.engine) as session, session.begin():
+                self.view = start(session)
+                paper = session.get(PaperRow, self.view.assignment)
+                title, self.show_score = (paper.title, paper.show_score) if paper else ("", False)
+        except SittingError as error:
+            status.value = f"<p style='color:#b00'>{html.escape(str(error))}</p>"
+            return
+        self._paper(title)
 
     def _paper(self, title: str) -> None:
         view = self.view
@@ -205,7 +218,8 @@ class ExamRoom:
 
 def open_room(environ: Mapping[str, str] | None = None) -> ExamRoom:
     """voila_apps/exam_room.ipynb: the workspace and database come from `qinglian serve`."""
-    settings = Settings.for_kernel(environ)
-    room = ExamRoom(connect(settings.db_url), settings.root)
+    env = os.environ if environ is None else environ
+    settings = Settings.for_kernel(env)
+    room = ExamRoom(connect(settings.db_url), settings.root, hub_user=env.get("JUPYTERHUB_USER") or None)
     display(room.widget)
     return room
