@@ -233,14 +233,17 @@ def course_check(courses: Path, exams: Path, run: bool, partial: bool) -> None:
 @click.option("--courses", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("courses"),
               show_default=True)
 @click.option("--learner", default=None, help="只看这位学员（编号）")
-def progress(root: Path, db_url: str | None, courses: Path, learner: str | None) -> None:
+@click.option("--unit", default=None, help="只看这个单位及其下级单位")
+def progress(root: Path, db_url: str | None, courses: Path, learner: str | None, unit: str | None) -> None:
     """学习进度：每位学员每个模块的自测与学时。"""
     from grader.course import load_catalog
     from grader.course.study import learners_progress
+    from grader.roster import unit_members
 
     settings = Settings.resolve(root, db_url)
     with transaction(settings) as session:
-        rows = learners_progress(session, load_catalog(courses), learner)
+        among = unit_members(session, unit) if unit else None
+        rows = learners_progress(session, load_catalog(courses), learner, among)
     table = Table("编号", "姓名", *(m.title for m in rows.modules), "学时", "全部完成")
     for row in rows.learners:
         table.add_row(row.id, row.name, *(f"{p.passed}/{p.total}" + (" ✓" if p.complete else "") for p in row.modules),
@@ -297,6 +300,28 @@ def _sweep_forever(settings: Settings, every: float = 30.0) -> None:
         except Exception as error:
             console.print(f"[red]自动交卷出错：{error}[/red]")
         time.sleep(every)
+
+
+@main.group()
+def roster() -> None:
+    """名单：人员与单位。"""
+
+
+@roster.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@root_option
+@db_option
+def roster_import(path: Path, root: Path, db_url: str | None) -> None:
+    """从 Excel（.xlsx）或 CSV 导入人员与单位；有问题的行逐行报告（第 N 行 列名: 说明），其余照常导入。"""
+    from grader.roster import import_people, parse_roster
+
+    people, problems = parse_roster(path)
+    with transaction(Settings.resolve(root, db_url)) as session:
+        added, updated = import_people(session, people)
+    for problem in problems:
+        click.echo(str(problem))
+    console.print(f"新增 {added} 人，更新 {updated} 人，{len(problems)} 行有问题未导入")
+    sys.exit(1 if problems else 0)
 
 
 @main.group()

@@ -111,14 +111,18 @@ class ProgressReport:
     learners: tuple[LearnerProgress, ...]
 
 
-def learners_progress(session: Session, modules: Sequence[Module], learner: str | None = None) -> ProgressReport:
-    """Every learner on the roster (or one), module by module: three queries, whatever the roster."""
+def learners_progress(session: Session, modules: Sequence[Module], learner: str | None = None,
+                      among: Sequence[str] | None = None) -> ProgressReport:
+    """Every learner on the roster (or one, or those `among` a unit), module by module: three
+    queries, whatever the roster."""
     from nbgrader.api import Student
 
     students = select(Student).order_by(Student.id)
     passed_q = select(StudyAttemptRow.learner_id, StudyAttemptRow.module, StudyAttemptRow.item_id).where(
         StudyAttemptRow.correct).distinct()
     credits_q = select(StudyCreditRow)
+    if among is not None:
+        students = students.where(Student.id.in_(list(among)))
     if learner is not None:
         students = students.where(Student.id == learner)
         passed_q = passed_q.where(StudyAttemptRow.learner_id == learner)

@@ -198,3 +198,24 @@ class AnswerEventRow(Base):
     accepted: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class UnitRow(Base):
+    """单位, in a hierarchy (a township under its county, a county under the city)."""
+
+    __tablename__ = "ql_unit"
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    parent: Mapped[str | None] = mapped_column(ForeignKey("ql_unit.name"), nullable=True)
+    kind: Mapped[str] = mapped_column(String(32))  # 市直单位 | 县（市、区） | 乡（镇、街道）
+
+
+class PersonRow(Base):
+    """A person on the roster; the same id is their nbgrader student id."""
+
+    __tablename__ = "ql_person"
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    id_number: Mapped[str] = mapped_column(String(18))
+    unit: Mapped[str] = mapped_column(ForeignKey("ql_unit.name"), index=True)
+    rank: Mapped[str] = mapped_column(String(32))  # 职级
+    category: Mapped[str] = mapped_column(String(32))  # 人员类别
