@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-from nbgrader.api import Assignment, Grade, GradeCell, Student, SubmittedAssignment, SubmittedNotebook
+from nbgrader.api import Assignment, Grade, GradeCell, Notebook, Student, SubmittedAssignment, SubmittedNotebook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -17,13 +16,7 @@ NBGRADER_COLUMNS = ("assignment", "duedate", "timestamp", "student_id", "last_na
                     "raw_score", "late_submission_penalty", "score", "max_score")
 
 
-@dataclass(frozen=True)
-class ExportRow:
-    values: dict[str, object]
-
-
 def _max_scores(session: Session) -> dict[str, float]:
-    from nbgrader.api import Notebook
     rows = session.execute(select(Assignment.name, func.coalesce(func.sum(GradeCell.max_score), 0.0))
                            .join(Notebook, Notebook.assignment_id == Assignment.id)
                            .join(GradeCell, GradeCell.notebook_id == Notebook.id).group_by(Assignment.name))
