@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from grader.paper.notebook import NOTEBOOK_NAME, answered_notebook
 from grader.paper.store import PaperKey, PaperKeys
+from grader.workspace import write_submission
 
 _FULL_WIDTH = {chr(c): chr(c + 0xFEE0) for c in range(ord("A"), ord("Z") + 1)}
 
@@ -61,16 +61,6 @@ def simulated_answer(key: PaperKey, skill: float, rng: random.Random) -> str:
         return rng.choice(accepted) if right and accepted else "不清楚"
     letters = str(key.key) if right else _wrong_letters(key, rng)
     return _choice_text(letters, rng)
-
-
-def write_submission(root: Path, assignment: str, student: str, nb: dict[str, Any], at: datetime) -> Path:
-    """A submission as nbgrader lays it out, with the (server's) time in timestamp.txt."""
-    folder = root / "submitted" / student / assignment
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{NOTEBOOK_NAME}.ipynb"
-    path.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
-    (folder / "timestamp.txt").write_text(at.strftime("%Y-%m-%d %H:%M:%S.%f UTC"), encoding="utf-8")
-    return path
 
 
 def simulate_submissions(root: Path, keys: PaperKeys, students: Sequence[str], seed: int) -> list[Path]:

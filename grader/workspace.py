@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
 from grader.gradebook.database import migrate
+from grader.paper.notebook import NOTEBOOK_NAME
 from grader.settings import Settings
 
 FOLDERS = ("source", "release", "submitted", "autograded", "feedback")
@@ -46,3 +50,13 @@ def init_workspace(settings: Settings, engine: Engine) -> list[Path]:
         created.append(config)
     migrate(engine)
     return created
+
+
+def write_submission(root: Path, assignment: str, student: str, nb: dict[str, Any], at: datetime) -> Path:
+    """A submission as nbgrader lays it out, with the (server's) time in timestamp.txt."""
+    folder = root / "submitted" / student / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{NOTEBOOK_NAME}.ipynb"
+    path.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
+    (folder / "timestamp.txt").write_text(at.strftime("%Y-%m-%d %H:%M:%S.%f UTC"), encoding="utf-8")
+    return path

@@ -19,7 +19,7 @@ from grader.paper.store import PaperKey, PaperKeys, load_keys
 from grader.release import release_path
 from grader.scoring import Verdict
 from grader.settings import Settings
-from grader.simulate import write_submission
+from grader.workspace import write_submission
 
 AT = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 

@@ -17,7 +17,7 @@ from grader.paper.notebook import answered_notebook
 from grader.paper.store import load_keys
 from grader.release import release_path
 from grader.settings import Settings
-from grader.simulate import write_submission
+from grader.workspace import write_submission
 
 
 def test_csv_has_a_bom_and_a_name_with_a_comma_stays_one_field(tmp_path: Path) -> None:

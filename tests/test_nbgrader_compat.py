@@ -20,7 +20,7 @@ from grader.paper.notebook import answered_notebook
 from grader.paper.store import PaperKey, load_keys
 from grader.release import release_path
 from grader.settings import Settings
-from grader.simulate import write_submission
+from grader.workspace import write_submission
 
 BIN = Path(sys.executable).parent
 AT = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)

@@ -195,7 +195,7 @@ def submit(session: Session, root: Path, view: AttemptView, now: datetime, *, ho
     nbgrader expects it, stamped with the server's time."""
     from grader.paper.notebook import answered_notebook  # nbformat is heavy: kernels load it at submission
     from grader.release import release_path
-    from grader.simulate import write_submission
+    from grader.workspace import write_submission
 
     attempt, seat = _open_attempt(session, view.attempt_id)
     if attempt.submitted_at is not None:
