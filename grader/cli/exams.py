@@ -1,0 +1,151 @@
+"""Workspace, banks, papers, release, grading, export and the demo."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+
+import click
+
+from grader import autograde as autograde_lib
+from grader import bank as bank_lib
+from grader import demo as demo_lib
+from grader import export as export_lib
+from grader import release as release_lib
+from grader import workspace
+from grader.blueprint import BlueprintError
+from grader.cli.edge import Failure, console, db_option, progress_bar, root_option, transaction
+from grader.gradebook.engine import connect
+from grader.paper import store as paper_store
+from grader.settings import Settings
+
+
+@click.command()
+@click.argument("root", type=click.Path(path_type=Path))
+@db_option
+def init(root: Path, db_url: str | None) -> None:
+    """创建工作区（nbgrader 课程目录与成绩库）。"""
+    settings = Settings.resolve(root, db_url)
+    engine = connect(settings.db_url)
+    created = workspace.init_workspace(settings, engine)
+    engine.dispose()
+    console.print(f"工作区 {settings.root} 已就绪（新建 {len(created)} 项），数据库：{settings.db_url}")
+
+
+
+@click.group()
+def bank() -> None:
+    """题库。"""
+
+
+@bank.command("check")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+def bank_check(paths: tuple[Path, ...]) -> None:
+    """检查题库，问题按 文件:行号: 说明 列出。"""
+    result = bank_lib.check_banks(bank_lib.bank_files(paths))
+    for problem in result.problems:
+        click.echo(str(problem))
+    console.print(f"{len(result.banks)} 个题库，{len(result.items)} 道有效题目，{len(result.problems)} 个问题")
+    sys.exit(1 if result.problems else 0)
+
+
+@click.group()
+def paper() -> None:
+    """试卷。"""
+
+
+@paper.command("build")
+@click.argument("blueprint", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--banks", "banks", type=click.Path(exists=True, path_type=Path), multiple=True,
+              help="题库文件或目录（默认：蓝图旁的 ../banks）")
+@root_option
+@db_option
+def paper_build(blueprint: Path, banks: tuple[Path, ...], root: Path, db_url: str | None) -> None:
+    """按组卷蓝图生成 nbgrader 源试卷（每个 A/B 卷一个作业）。"""
+    settings = Settings.resolve(root, db_url)
+    try:
+        with transaction(settings) as session:
+            paths = paper_store.build_from_files(session, settings.root, blueprint,
+                                                 banks or (blueprint.parent.parent / "banks",))
+    except (BlueprintError, bank_lib.BankError, paper_store.PaperError) as error:
+        raise Failure(str(error)) from error
+    for path in paths:
+        console.print(f"已生成 {path}")
+
+
+
+@click.command()
+@click.argument("assignment")
+@root_option
+def release(assignment: str, root: Path) -> None:
+    """发布试卷：去掉答案与隐藏测试（nbgrader generate_assignment）。"""
+    try:
+        path = release_lib.release(Path(root).resolve(), assignment)
+    except release_lib.ReleaseError as error:
+        raise Failure(str(error)) from error
+    console.print(f"已发布 {path}")
+
+
+@click.command()
+@click.argument("assignment")
+@root_option
+@db_option
+def autograde(assignment: str, root: Path, db_url: str | None) -> None:
+    """评分 submitted/*/ASSIGNMENT/ 下的全部答卷（只读取答案，从不执行）。"""
+    settings = Settings.resolve(root, db_url)
+    try:
+        with transaction(settings) as session:
+            report = autograde_lib.autograde(session, settings.root, assignment, actor=getpass.getuser(),
+                                             progress=progress_bar)
+    except (paper_store.PaperError, autograde_lib.NotReleasedError) as error:
+        raise Failure(str(error)) from error
+    for failed in report.failed:
+        console.print(f"[red]未评分[/red] {failed.student}：{failed.message}（{failed.path}）", highlight=False)
+    for graded in report.flagged:
+        console.print(f"[yellow]待复核[/yellow] {graded.student}：{'；'.join(graded.problems)}", highlight=False)
+    console.print(f"{assignment}：已评分 {len(report.graded)} 份，失败 {len(report.failed)} 份，"
+                  f"待复核 {len(report.flagged)} 份")
+    sys.exit(1 if report.failed else 0)
+
+
+@click.command()
+@root_option
+@db_option
+@click.option("--to", "target", type=click.Path(dir_okay=False, path_type=Path), default=Path("grades.csv"),
+              show_default=True)
+@click.option("--assignment", "assignments", multiple=True, help="只导出这些作业")
+@click.option("--items", is_flag=True, help="附上每道题的得分")
+def export(root: Path, db_url: str | None, target: Path, assignments: tuple[str, ...], items: bool) -> None:
+    """导出成绩（CSV，UTF-8 BOM，Excel 可直接打开）。"""
+    settings = Settings.resolve(root, db_url)
+    with transaction(settings) as session:
+        count = export_lib.export_grades(session, target, assignments, per_item=items)
+    console.print(f"已导出 {count} 行到 {target}")
+
+
+
+@click.command()
+@root_option
+@db_option
+@click.option("--exams", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("exams"),
+              show_default=True, help="题库与组卷蓝图所在目录")
+@click.option("--candidates", default=40, show_default=True, help="演示考生人数")
+def demo(root: Path, db_url: str | None, exams: Path, candidates: int) -> None:
+    """建立演示工作区：名单、两套试卷（A/B 卷）、模拟答卷、评分与成绩导出。"""
+    settings = Settings.resolve(root, db_url)
+    engine = connect(settings.db_url)
+    try:
+        result = demo_lib.run_demo(settings, engine, exams, candidates=candidates, say=console.print)
+    finally:
+        engine.dispose()
+    for report in result.reports:
+        passed = sum(1 for g in report.graded if g.auto_score >= 60)
+        console.print(f"{report.assignment}：{len(report.graded)} 份答卷，客观题得分 ≥60 的 {passed} 人")
+    console.print(f"成绩表：{result.grades_csv}")
+    first = result.candidates[0]
+    console.print(f"演示学员（课程登录用）：编号 {first.student_id}，姓名 {first.last_name}{first.first_name}")
+    seat = result.seats[0]
+    console.print(f"演示考生（考场用）：准考证号 {seat.admission_no}，考试码 {seat.code}"
+                  f"（全部座位见 {result.seats_csv}）")
+
