@@ -40,4 +40,4 @@ def migrate(engine: Engine) -> None:
     config = alembic_config(engine)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")  # records and certificates branch from 0004

@@ -219,3 +219,9 @@ class PersonRow(Base):
     unit: Mapped[str] = mapped_column(ForeignKey("ql_unit.name"), index=True)
     rank: Mapped[str] = mapped_column(String(32))  # 职级
     category: Mapped[str] = mapped_column(String(32))  # 人员类别
+
+
+# --- Records: programmes and promotion-gate steps (migration 0005) ---
+
+
+# --- Certificates: issued certificates, keys and revocations (migration 0006) ---
