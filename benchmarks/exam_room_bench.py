@@ -99,6 +99,7 @@ async def _candidate(browser, url: str, seat: Seat, delay: float, answers: int, 
         await page.locator(".ql-countdown").get_by_text("剩余时间").wait_for()
         rendered.append(time.perf_counter() - start)
         for number in range(1, answers + 1):
+            await page.locator(".ql-nav button").nth(number - 1).click()
             box = page.locator(f".ql-item-{number}")
             clicked = time.perf_counter()
             await box.locator("label").filter(has_text=re.compile(r"^\s*A\. ")).click()
@@ -145,8 +146,9 @@ def main() -> None:
     work = REPO / "benchmarks" / "work" / "room"
     settings, seats = _workspace(work, args.candidates)
     port = free_port()
-    server = voila_server(settings, REPO / "voila_apps", port, "exam_room.ipynb", "考场", args.pool)
-    with running(server, work / "voila.log", f"http://127.0.0.1:{port}/", timeout=180) as process:
+    server = voila_server(settings, REPO / "voila_apps", port, "exam_room.ipynb", "考场", args.pool,
+                          only_page=True, refill_after=3600)
+    with running(server, work / "voila.log", server.ready_url, timeout=180) as process:
         time.sleep(args.warm_up if args.pool else 0)  # a server is started before its sitting opens
         result = asyncio.run(_drive(server.urls[0], seats, args.window, args.answers, process.pid))
     result.update({"date": date.today().isoformat(), "candidates": args.candidates, "window_s": args.window,

@@ -27,16 +27,19 @@ from grader.settings import Settings
 @click.option("--port", default=8866, show_default=True, help="课程（Voila）端口；考场用下一个端口")
 @click.option("--lab-port", default=8888, show_default=True, help="评分（JupyterLab）端口；0 表示不启动")
 @click.option("--token", default="qinglian-demo", show_default=True, help="JupyterLab 的访问令牌")
-@click.option("--room-pool", default=4, show_default=True, help="考场预先启动的内核数（按同时进场人数设置）")
+@click.option("--room-pool", default=4, show_default=True, help="考场预先启动的内核数（按本场考生人数加一成设置）")
+@click.option("--room-refill", default=3600, show_default=True,
+              help="考场内核被使用后多少秒再补充（考试进行中不补充，以免每位考生占两个内核）")
 def serve(root: Path, db_url: str | None, courses: Path, apps: Path, port: int, lab_port: int, token: str,
-          room_pool: int) -> None:
+          room_pool: int, room_refill: int) -> None:
     """启动课程（Voila）与评分（JupyterLab/formgrader）服务，打印地址，Ctrl+C 停止。"""
     settings = Settings.resolve(root, db_url)
     engine = connect(settings.db_url)
     migrate(engine)
     engine.dispose()
     servers = [serve_lib.voila_server(settings, courses, port),
-               serve_lib.voila_server(settings, apps, port + 1, "exam_room.ipynb", "考场（Voila）", room_pool)]
+               serve_lib.voila_server(settings, apps, port + 1, "exam_room.ipynb", "考场（Voila）", room_pool,
+                                      only_page=True, refill_after=room_refill)]
     if lab_port:
         servers.append(serve_lib.lab_server(settings, lab_port, token))
     processes = [subprocess.Popen(s.argv, cwd=s.cwd, env=s.env) for s in servers]

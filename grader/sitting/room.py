@@ -38,6 +38,29 @@ def server_now() -> datetime:
     return datetime.now()
 
 
+def clock_html(left_seconds: int, deadline: datetime) -> str:
+    """The countdown, run by the browser (a CSS animation of an integer property) from the seconds
+    the server says are left. The kernel then sends nothing while a candidate reads, so a page's
+    kernel stays idle and an abandoned one (a reload cannot shut its kernel down) can be culled; the
+    server re-anchors the clock at every sign-in and every save."""
+    left = max(0, int(left_seconds))
+    return (
+        "<style>"
+        "@property --ql-left{syntax:'<integer>';inherits:true;initial-value:0}"
+        "@property --ql-min{syntax:'<integer>';inherits:true;initial-value:0}"
+        "@property --ql-sec{syntax:'<integer>';inherits:true;initial-value:0}"
+        f"@keyframes ql-clock-{left}{{from{{--ql-left:{left}}}to{{--ql-left:0}}}}"
+        f".ql-clock{{animation:ql-clock-{left} {left}s linear forwards;"
+        "--ql-min:calc(var(--ql-left) / 60 - 0.5);--ql-sec:calc(var(--ql-left) - var(--ql-min) * 60);"
+        "counter-reset:ql-min var(--ql-min) ql-sec var(--ql-sec)}"
+        ".ql-clock::after{content:counter(ql-min,decimal-leading-zero) ':' counter(ql-sec,decimal-leading-zero)}"
+        ".ql-nav .widget-button{margin:2px}"
+        "</style>"
+        f"<p><b>剩余时间 <span class='ql-clock' data-left='{left}'></span></b>"
+        f"（{deadline:%H:%M:%S} 结束，以服务器时间为准）</p>"
+    )
+
+
 def _input(p: PresentedItem, current: str, on_change: Callable[[str], None]) -> widgets.Widget:
     kind = p.item.type
     if kind in ("single", "truefalse"):
@@ -61,15 +84,30 @@ def _input(p: PresentedItem, current: str, on_change: Callable[[str], None]) -> 
     return field
 
 
+def _close(widget: widgets.Widget) -> None:
+    """Free a question's widgets when the candidate moves on (each one is a comm the kernel keeps)."""
+    for child in getattr(widget, "children", ()):
+        _close(child)
+    for part in (getattr(widget, "layout", None), getattr(widget, "style", None)):
+        if isinstance(part, widgets.Widget):
+            part.close()
+    widget.close()
+
+
 class ExamRoom:
+    """One question at a time (as Moodle's quizzes do by default): a page holds a few dozen widgets
+    instead of several hundred, which is what lets one server seat hundreds of candidates."""
+
     def __init__(self, engine: Engine, root: Path, clock: Clock = server_now, hub_user: str | None = None) -> None:
         self.engine, self.root, self.clock = engine, root, clock
-        self.lock = threading.Lock()  # the countdown thread and the page never write at once
+        self.lock = threading.Lock()  # the deadline timer and the page never write at once
         self.view: AttemptView | None = None
         self.show_score = False
+        self.closed = False
         self.answers: dict[int, str] = {}
-        self.inputs: list[widgets.Widget] = []
+        self.current: widgets.Widget | None = None
         self.nav: dict[int, widgets.Button] = {}
+        self.timer: threading.Timer | None = None
         self.widget = widgets.VBox()
         self.widget.add_class("ql-room")
         self._sign_in_form()
@@ -101,6 +139,8 @@ class ExamRoom:
         except SittingError as error:
             status.value = f"<p style='color:#b00'>{html.escape(str(error))}</p>"
             return
+        for old in self.widget.children:
+            _close(old)
         self._paper(title)
 
     def _paper(self, title: str) -> None:
@@ -109,34 +149,70 @@ class ExamRoom:
         self.answers = dict(view.answers)
         self.countdown = widgets.HTML()
         self.countdown.add_class("ql-countdown")
-        header = widgets.HTML(f"<h2>{html.escape(title)}</h2><p>准考证号 {html.escape(view.admission_no)}</p>")
-        items = [self._item(p) for p in view.items]
-        self.nav = {p.item.position: widgets.Button(description=str(p.number), layout=widgets.Layout(width="3em"))
+        header = widgets.HTML(f"<h2>{html.escape(title)}</h2><p>准考证号 {html.escape(view.admission_no)}"
+                              f"，共 {len(view.items)} 题</p>")
+        layout, style = widgets.Layout(width="3.2em"), widgets.ButtonStyle()  # shared: one model each, not 46
+        self.nav = {p.item.position: widgets.Button(description=str(p.number), layout=layout, style=style)
                     for p in view.items}
-        for p in view.items:
+        for index, p in enumerate(view.items):
+            self.nav[p.item.position].on_click(lambda _, index=index: self._show(index))
             self._mark(p.item.position)
         navigator = widgets.HBox(list(self.nav.values()), layout=widgets.Layout(flex_flow="row wrap"))
         navigator.add_class("ql-nav")
+        self.question = widgets.VBox()
+        previous, following = widgets.Button(description="上一题"), widgets.Button(description="下一题")
+        previous.add_class("ql-previous")
+        following.add_class("ql-next")
+        previous.on_click(lambda _: self._step(-1))
+        following.on_click(lambda _: self._step(1))
         self.submit_area = widgets.VBox()
         self.result = widgets.HTML()
         self.result.add_class("ql-result")
         self._submit_button()
-        self.widget.children = [header, self.countdown, navigator, *items, self.submit_area, self.result]
+        self.widget.children = [header, self.countdown, navigator, self.question,
+                                widgets.HBox([previous, following]), self.submit_area, self.result]
+        self.index = 0
+        self._show(0)
         if view.submitted_at is not None:
             self._closed(view.submitted_at)
             return
-        threading.Thread(target=self._tick, daemon=True).start()
+        self._rewind_clock()
+        left = (view.deadline - self.clock()).total_seconds()
+        self.timer = threading.Timer(max(0.0, left), self._submit, args=("timeout",))
+        self.timer.daemon = True
+        self.timer.start()
 
-    def _item(self, p: PresentedItem) -> widgets.Widget:
+    def _rewind_clock(self) -> None:
+        assert self.view is not None
+        left = (self.view.deadline - self.clock()).total_seconds()
+        self.countdown.value = clock_html(int(left), self.view.deadline)
+
+    def _step(self, by: int) -> None:
+        assert self.view is not None
+        self._show(min(max(0, self.index + by), len(self.view.items) - 1))
+
+    def _show(self, index: int) -> None:
+        assert self.view is not None
+        if self.current is not None and index == self.index:
+            return
+        self.index = index
+        p = self.view.items[index]
         status = widgets.HTML()
         status.add_class("ql-status")
         field = _input(p, self.answers.get(p.item.position, ""), lambda value: self._save(p, value, status))
-        self.inputs.append(field)
+        if self.closed:
+            for child in [field, *getattr(field, "children", ())]:
+                child.disabled = True
         box = widgets.VBox([widgets.HTML(f"<p><b>{p.number}.</b> {html.escape(p.item.stem)}"
                                          f"（{p.item.points:g} 分）</p>"), field, status])
         box.add_class("ql-item")
         box.add_class(f"ql-item-{p.number}")
-        return box
+        old, self.current = self.current, box
+        self.question.children = [box]
+        if old is not None:
+            _close(old)
+        for position, button in self.nav.items():
+            button.tooltip = "当前题" if position == p.item.position else None
 
     def _mark(self, position: int) -> None:
         answered = bool(self.answers.get(position, "").strip())
@@ -157,6 +233,7 @@ class ExamRoom:
         self.answers[p.item.position] = value
         status.value = f"<span style='color:#080'>已保存 {self.clock():%H:%M:%S}</span>"
         self._mark(p.item.position)
+        self._rewind_clock()
 
     def _submit_button(self) -> None:
         button = widgets.Button(description="交卷", button_style="danger")
@@ -179,11 +256,15 @@ class ExamRoom:
     def _submit(self, how: str) -> None:
         assert self.view is not None
         with self.lock:
+            if self.closed:
+                return
+            if self.timer is not None:
+                self.timer.cancel()
             try:
                 with Session(self.engine) as session, session.begin():
                     submit(session, self.root, self.view, self.clock(), how=how)
             except SittingError:
-                pass  # already submitted (the other browser, or the clock): show the result
+                pass  # already submitted (the other browser, or the sweep): show the result
             from grader.autograde import autograde  # nbgrader is heavy: loaded at submission only
 
             with Session(self.engine) as session, session.begin():
@@ -192,28 +273,16 @@ class ExamRoom:
         self._closed(self.clock(), report.graded[0].auto_score if report.graded else None)
 
     def _closed(self, at: datetime, score: float | None = None) -> None:
-        for field in self.inputs:
-            for child in [field, *getattr(field, "children", ())]:
-                child.disabled = True
+        self.closed = True
+        if self.current is not None:
+            for field in self.current.children:
+                for child in [field, *getattr(field, "children", ())]:
+                    child.disabled = True
         self.submit_area.children = []
         shown = (f"客观题得分：<b>{score:g}</b> 分（简答题由阅卷人评分）。"
                  if score is not None and self.show_score else "")
         self.result.value = f"<p style='color:#080'>已交卷（{at:%Y-%m-%d %H:%M:%S}）。{shown}</p>"
         self.countdown.value = ""
-
-    def _tick(self) -> None:
-        view = self.view
-        assert view is not None
-        stop = threading.Event()
-        while not stop.wait(1.0):
-            left = view.deadline - self.clock()
-            if self.result.value:
-                return
-            if left.total_seconds() <= 0:
-                self._submit("timeout")
-                return
-            minutes, seconds = divmod(int(left.total_seconds()), 60)
-            self.countdown.value = f"<p><b>剩余时间 {minutes:02d}:{seconds:02d}</b>（以服务器时间为准）</p>"
 
 
 def open_room(environ: Mapping[str, str] | None = None) -> ExamRoom:
