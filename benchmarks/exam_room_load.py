@@ -246,7 +246,8 @@ async def _drive(base: str, url: str, seats: list[Seat], args: argparse.Namespac
             "server_baseline_mb": round(baseline_kb / 1024), "server_peak_mb": round(peak_kb / 1024),
             "mb_per_candidate": round(peak_kb / 1024 / max(1, len(seats)), 1),  # all in: server, pool, kernels
             "kernel_mb_min_max": [kernels[0], kernels[-1]] if kernels else [],
-            "server_cpu_s": round(cpu, 1), "voila_process_cpu_s": round(voila_cpu, 1), "wall_s": round(wall, 1), "failures": figures.failures}
+            "server_cpu_s": round(cpu, 1),
+            "voila_process_cpu_s": round(voila_cpu, 1), "wall_s": round(wall, 1), "failures": figures.failures}
 
 
 def main() -> None:

@@ -1,0 +1,48 @@
+"""A trainer in a real browser: Voila serves the item-analysis page, headless Chromium picks the
+paper, reads every item's facility, and opens an item's distractor table; all as the library says."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from grader.item_analysis import item_analysis
+from grader.item_analysis.text import ratio
+from grader.serve import voila_server
+from grader.settings import Settings
+from tests.browser import chromium_page, free_port, running
+from tests.graded_papers import grade_simulated
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_trainer_picks_a_paper_and_sees_the_librarys_facility_and_distractors(
+        settings: Settings, engine: Engine, released: list[str], tmp_path: Path) -> None:
+    assignment = released[0]
+    grade_simulated(settings, engine, assignment, [f"B{n:03d}" for n in range(20)])
+    with Session(engine) as session:
+        analysis = item_analysis(session, assignment)
+    port = free_port()
+    server = voila_server(settings, REPO / "voila_apps", port, "item_analysis.ipynb", "题目分析")
+    with running(server, tmp_path / "voila.log", f"http://127.0.0.1:{port}/"), chromium_page() as page:
+        page.goto(server.urls[0])
+        page.locator(".ql-paper select").select_option(label=f"{analysis.paper.title}（{assignment}，20 人）")
+        page.locator(".ql-summary").get_by_text("人数 20").wait_for()
+        for item in analysis.items:
+            shown = page.locator(f".ql-facility-{item.name}").inner_text().strip()
+            assert shown == ratio(item.facility)
+            if item.facility is not None:
+                assert abs(float(shown) - item.facility) <= 0.005
+        choice = next(i for i in analysis.items if i.options)
+        page.locator(f".ql-open-{choice.name}").click()
+        detail = page.locator(f".ql-detail-{choice.name}")
+        detail.wait_for()
+        for option in choice.options:
+            cells = detail.locator(f"tr.ql-option-{option.option} td").all_inner_texts()
+            assert [c.split("（")[0] for c in cells[1:]] == [str(option.upper), str(option.lower),
+                                                             str(option.everyone)]
+        page.screenshot(path=str(tmp_path / "item_analysis.png"), full_page=True)
