@@ -1,8 +1,11 @@
-"""`qinglian serve`: the learner-facing Voila server and the trainers' JupyterLab (formgrader)."""
+"""`qinglian serve`: what candidates, learners and the public reach (Voila, one page per server
+where a folder would expose more), and what only staff reach (JupyterLab with its token:
+formgrader, and the records and item-analysis pages rendered by its Voila extension)."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +13,9 @@ from pathlib import Path
 from grader.settings import DB_ENV, ROOT_ENV, Settings
 
 BIN = Path(sys.executable).parent
+STAFF_PAGES = ("records.ipynb", "item_analysis.ipynb")  # names, ID numbers, and what the best candidates chose
+PUBLIC_PAGES = ("scoreboard.ipynb", "certificates.ipynb")  # masked scoreboard; certificates need number + name
+STAFF_FOLDER = "staff"
 
 
 @dataclass(frozen=True)
@@ -48,12 +54,37 @@ def voila_server(settings: Settings, courses: Path, port: int, page: str = "inde
     return Server(name, argv, courses.resolve(), env, [url], f"{base}/voila/static/voila.js")
 
 
+def install_staff_pages(root: Path, apps: Path) -> list[Path]:
+    """Copy the staff pages into the workspace, where JupyterLab (token required) serves them."""
+    folder = root / STAFF_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    return [Path(shutil.copy2(apps / name, folder / name)) for name in STAFF_PAGES if (apps / name).exists()]
+
+
+def platform_servers(settings: Settings, courses: Path, apps: Path, port: int, lab_port: int, token: str,
+                     room_pool: int, room_refill: float) -> list[Server]:
+    """Courses on `port`, the exam room on the next, then each public page on its own port; staff
+    pages and formgrader behind JupyterLab's token on `lab_port` (0: no JupyterLab)."""
+    servers = [voila_server(settings, courses, port),
+               voila_server(settings, apps, port + 1, "exam_room.ipynb", "考场（Voila）", room_pool,
+                            only_page=True, refill_after=room_refill)]
+    names = {"scoreboard.ipynb": "成绩榜（公开）", "certificates.ipynb": "证书查询与核验（公开）"}
+    servers += [voila_server(settings, apps, port + 2 + n, page, names[page], only_page=True)
+                for n, page in enumerate(PUBLIC_PAGES) if (apps / page).exists()]
+    if lab_port:
+        install_staff_pages(settings.root, apps)
+        servers.append(lab_server(settings, lab_port, token))
+    return servers
+
+
 def lab_server(settings: Settings, port: int, token: str) -> Server:
     argv = [str(BIN / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
             f"--IdentityProvider.token={token}"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         argv.append("--allow-root")  # containers and CI run as root; jupyter refuses without it
-    env = {**os.environ, DB_ENV: settings.db_url, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {**os.environ, ROOT_ENV: str(settings.root), DB_ENV: settings.db_url,
+           "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     base = f"http://127.0.0.1:{port}"
-    return Server("评分（JupyterLab / formgrader）", argv, settings.root, env,
-                  [f"{base}/lab?token={token}", f"{base}/formgrader?token={token}"], f"{base}/api/status")
+    staff = [f"{base}/voila/render/{STAFF_FOLDER}/{name}?token={token}" for name in STAFF_PAGES]
+    return Server("评分与管理（JupyterLab / formgrader / 档案 / 题目分析，需令牌）", argv, settings.root, env,
+                  [f"{base}/lab?token={token}", f"{base}/formgrader?token={token}", *staff], f"{base}/login")

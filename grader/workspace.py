@@ -37,8 +37,14 @@ def nbgrader_config(settings: Settings) -> str:
 
 
 def init_workspace(settings: Settings, engine: Engine) -> list[Path]:
-    """Create the folders, nbgrader_config.py and the gradebook; safe to run again."""
+    """Create the folders, nbgrader_config.py and the gradebook; safe to run again.
+
+    The workspace holds every secret (answer keys in source/ and the gradebook, the database URL,
+    the certificate issuer's key), so only its owner may enter it: under JupyterHub `qinglian serve`
+    runs as a service account and a candidate's own server, running as the candidate, cannot read it."""
     created = []
+    settings.root.mkdir(parents=True, exist_ok=True)
+    settings.root.chmod(0o700)
     for name in FOLDERS:
         folder = settings.root / name
         if not folder.exists():

@@ -24,7 +24,7 @@ from grader.settings import Settings
               show_default=True)
 @click.option("--apps", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("voila_apps"),
               show_default=True)
-@click.option("--port", default=8866, show_default=True, help="课程（Voila）端口；考场用下一个端口")
+@click.option("--port", default=8866, show_default=True, help="课程（Voila）端口；考场、成绩榜、证书依次用后面的端口")
 @click.option("--lab-port", default=8888, show_default=True, help="评分（JupyterLab）端口；0 表示不启动")
 @click.option("--token", default="qinglian-demo", show_default=True, help="JupyterLab 的访问令牌")
 @click.option("--room-pool", default=4, show_default=True, help="考场预先启动的内核数（按本场考生人数加一成设置）")
@@ -37,11 +37,7 @@ def serve(root: Path, db_url: str | None, courses: Path, apps: Path, port: int, 
     engine = connect(settings.db_url)
     migrate(engine)
     engine.dispose()
-    servers = [serve_lib.voila_server(settings, courses, port),
-               serve_lib.voila_server(settings, apps, port + 1, "exam_room.ipynb", "考场（Voila）", room_pool,
-                                      only_page=True, refill_after=room_refill)]
-    if lab_port:
-        servers.append(serve_lib.lab_server(settings, lab_port, token))
+    servers = serve_lib.platform_servers(settings, courses, apps, port, lab_port, token, room_pool, room_refill)
     processes = [subprocess.Popen(s.argv, cwd=s.cwd, env=s.env) for s in servers]
     threading.Thread(target=_sweep_forever, args=(settings,), daemon=True).start()
     for server in servers:
