@@ -9,6 +9,7 @@ import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from grader.settings import DB_ENV, ROOT_ENV, Settings
 
@@ -16,6 +17,7 @@ BIN = Path(sys.executable).parent
 STAFF_PAGES = ("records.ipynb", "item_analysis.ipynb")  # names, ID numbers, and what the best candidates chose
 PUBLIC_PAGES = ("scoreboard.ipynb", "certificates.ipynb")  # masked scoreboard; certificates need number + name
 STAFF_FOLDER = "staff"
+ZMQ_SOCKETS = 16384  # pyzmq's default is 1,023; the server holds about five per connected page
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,8 @@ def voila_server(settings: Settings, courses: Path, port: int, page: str = "inde
     to its candidates and not refilled while they sit (refilling as they sign in would start a
     second kernel per candidate, doubling memory and competing for the CPU they need)."""
     target = courses.resolve() / page if only_page else courses.resolve()
-    argv = [str(BIN / "voila"), str(target), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
+    argv = [sys.executable, "-c", "from grader.serve import voila_main; voila_main()", str(target),
+            "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
             "--VoilaConfiguration.show_tracebacks=False", "--MappingKernelManager.cull_idle_timeout=900",
             "--MappingKernelManager.cull_interval=60",
             "--KernelManager.transport=ipc"]  # unix sockets: no port races when a pool starts many kernels
@@ -52,6 +55,29 @@ def voila_server(settings: Settings, courses: Path, port: int, page: str = "inde
     base = f"http://127.0.0.1:{port}"
     url = f"{base}/" if only_page else f"{base}/voila/render/{page}"
     return Server(name, argv, courses.resolve(), env, [url], f"{base}/voila/static/voila.js")
+
+
+def voila_main() -> None:
+    """`voila` with room for a sitting. Its kernel manager's zmq context allows 1,023 sockets and the
+    server opens about five per connected page, so at around 200 candidates new pages failed with
+    "Too many open files"; the open-files limit is raised to match."""
+    import resource
+
+    import zmq
+    from voila.app import Voila
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = ZMQ_SOCKETS * 2 if hard == resource.RLIM_INFINITY else min(hard, ZMQ_SOCKETS * 2)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, wanted), hard))
+
+    class RoomyVoila(Voila):  # type: ignore[misc]
+        def init_settings(self) -> dict[str, Any]:
+            settings: dict[str, Any] = super().init_settings()
+            self.kernel_manager.context.set(zmq.MAX_SOCKETS, ZMQ_SOCKETS)  # before the pool opens any
+            self.log.info("zmq sockets allowed: %d", self.kernel_manager.context.get(zmq.MAX_SOCKETS))
+            return settings
+
+    RoomyVoila.launch_instance()
 
 
 def install_staff_pages(root: Path, apps: Path) -> list[Path]:

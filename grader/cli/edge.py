@@ -40,8 +40,9 @@ def transaction(settings: Settings) -> Iterator[Session]:
         engine.dispose()
 
 
-def progress_bar(items: Iterable[T], total: int) -> Iterator[T]:
-    columns = (TextColumn("评分"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=console, transient=False, disable=total < 50) as bar:
+def progress_bar(items: Iterable[T], total: int, label: str = "评分", at_least: int = 50) -> Iterator[T]:
+    """A progress bar for long work; short work (under `at_least` items) shows none."""
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=False, disable=total < at_least) as bar:
         yield from bar.track(items, total=total)
 
