@@ -28,7 +28,20 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk
 
-demo-data: install
+# Certificates embed Noto Sans CJK SC (fonts-noto-cjk); the certificate tests read the PDFs back
+# with poppler's pdffonts, pdftoppm and pdftotext (poppler-utils).
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+PDFFONTS := /usr/bin/pdffonts
+
+$(CJK_FONT):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq fonts-noto-cjk
+
+$(PDFFONTS):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq poppler-utils
+
+demo-data: install $(CJK_FONT)
 	$(BIN)/qinglian demo --root $(DEMO_ROOT) --exams exams
 
 demo: demo-data
@@ -42,7 +55,7 @@ lint: install
 	$(BIN)/ruff check grader tests benchmarks
 	$(BIN)/mypy
 
-pytest: install $(CHROMIUM)
+pytest: install $(CHROMIUM) $(CJK_FONT) $(PDFFONTS)
 	$(BIN)/pytest -n 2 --dist loadfile
 
 test: lint pytest

@@ -1,0 +1,224 @@
+"""The certificate as an A4 PDF (fpdf2), and reading one back.
+
+The PDF embeds the font subset, draws the QR code, carries the QR text in its Subject and the
+full facts as the attachment ``certificate.json``. After fpdf2 has written it, a signature over
+the SHA-256 of every byte is appended as a PDF incremental update (a new object and trailer, so
+every viewer still opens it): changing anything in the file, the visible name included, breaks
+that signature, and anything appended after it is seen because the update must be exactly the
+one the signature determines."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from grader.certificates.keys import Signer
+from grader.certificates.payload import DOCUMENT, Certificate, canonical
+
+ATTACHMENT = "certificate.json"
+SIG_MARKER = b"%qinglian-file-signature-v1\n"
+FILE_CONTEXT = b"qinglian-pdf-v1\n"
+RED = (178, 34, 34)
+_FONT = "cert"
+_SIGNATURE = re.compile(rb"/KeyId \(([0-9a-f]{1,64})\) /Digest /SHA256 /Signature <([0-9a-f]{128})>")
+
+
+@dataclass(frozen=True)
+class FileSignature:
+    key_id: str
+    signature: bytes
+    message: bytes  # what the signature must be over: the context and the digest of the signed bytes
+    intact: bool  # the update holding it is exactly as written: nothing changed or added after it
+
+
+@dataclass(frozen=True)
+class EmbeddedCertificate:
+    """What a PDF file says about itself, unchecked."""
+
+    qr_text: str | None
+    record: dict[str, Any] | None
+    record_bytes: bytes | None
+    file_signature: FileSignature | None
+
+
+def chinese_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _facts_rows(cert: Certificate) -> list[tuple[str, str]]:
+    f = cert.facts
+    return [("姓名", f.name), ("单位", f.unit), ("项目", cert.programme.title), ("结果", f.result),
+            ("日期", chinese_date(f.date)), ("证书编号", cert.serial), ("签发机构", cert.issuer),
+            ("签发日期", chinese_date(cert.issued_on)), ("密钥编号", cert.key_id)]
+
+
+def _statement(cert: Certificate) -> str:
+    return f"兹证明 {cert.facts.name} 同志{cert.programme.statement}"
+
+
+def _basis(cert: Certificate) -> str:
+    return f"依据：{DOCUMENT}{cert.programme.clause}：“{cert.programme.basis}”"
+
+
+_CAPTION = ("扫描二维码可离线核验：二维码内容由签发机构以 Ed25519 数字签名，"
+            "用 qinglian cert verify 或证书页面核验，无需联网。")
+
+
+def page_texts(cert: Certificate) -> list[str]:
+    """Every text the page prints (the batch font subset is cut from these)."""
+    rows = [text for pair in _facts_rows(cert) for text in pair]
+    return ["证　书", cert.programme.heading, _statement(cert), _basis(cert), _CAPTION, "（盖章）", *rows]
+
+
+def render(cert: Certificate, qr_text: str, font: Path) -> bytes:
+    """The unsigned PDF: one A4 page, the font embedded, the QR text and full facts inside."""
+    from fpdf import FPDF
+    from fpdf.enums import WrapMode
+
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.set_auto_page_break(False)
+    pdf.set_creation_date(datetime.combine(cert.issued_on, time()))
+    pdf.set_title(f"{cert.programme.heading} {cert.serial}")
+    pdf.set_author(cert.issuer)
+    pdf.set_subject(qr_text)
+    pdf.set_creator("qinglian")
+    pdf.add_font(_FONT, "", str(font))
+    for loaded in pdf.fonts.values():
+        # the batch font already has the right bounding boxes; recomputing them when fpdf2 cuts
+        # the page's subset would draw every glyph again (two thirds of the time of a page)
+        if hasattr(loaded, "ttfont"):
+            loaded.ttfont.recalcBBoxes = False
+    pdf.add_page()
+    pdf.set_draw_color(*RED)
+    pdf.set_line_width(1.2)
+    pdf.rect(10, 10, 190, 277)
+    pdf.set_line_width(0.3)
+    pdf.rect(13, 13, 184, 271)
+    pdf.set_text_color(*RED)
+    pdf.set_font(_FONT, size=40)
+    pdf.set_xy(20, 30)
+    pdf.cell(170, 20, "证　书", align="C")
+    pdf.set_font(_FONT, size=20)
+    pdf.set_xy(20, 54)
+    pdf.cell(170, 12, cert.programme.heading, align="C")
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_font(_FONT, size=15)
+    pdf.set_xy(28, 78)
+    pdf.multi_cell(154, 9, _statement(cert), align="L", wrapmode=WrapMode.CHAR)
+    y = pdf.get_y() + 8
+    for label, value in _facts_rows(cert):
+        pdf.set_font(_FONT, size=12)
+        pdf.set_xy(32, y)
+        pdf.cell(28, 8, label)
+        pdf.set_xy(62, y)
+        pdf.multi_cell(116, 8, value, align="L", wrapmode=WrapMode.CHAR)
+        y = pdf.get_y() + 1.5
+    pdf.set_font(_FONT, size=9)
+    pdf.set_xy(28, max(y + 4, 196))
+    pdf.multi_cell(154, 5, _basis(cert), align="L", wrapmode=WrapMode.CHAR)
+    pdf.set_font(_FONT, size=12)
+    pdf.set_xy(28, 236)
+    pdf.cell(90, 8, cert.issuer)
+    pdf.set_xy(28, 245)
+    pdf.cell(90, 8, f"{chinese_date(cert.issued_on)}　（盖章）")
+    pdf.image(_qr_png(qr_text), x=146, y=214, w=42, h=42)
+    pdf.set_font(_FONT, size=7)
+    pdf.set_xy(28, 262)
+    pdf.multi_cell(160, 4, _CAPTION, align="L", wrapmode=WrapMode.CHAR)
+    pdf.embed_file(bytes=canonical(cert.record()), basename=ATTACHMENT, mime_type="application/json",
+                   desc="证书的全部事实（规范编码）", compress=True)
+    missing = [chr(c) for font in pdf.fonts.values() for c in getattr(font, "missing_glyphs", [])]
+    if missing:  # the batch font lacked a character: never hand out a page with a box in it
+        raise ValueError(f"证书 {cert.serial} 的字体缺字：{'、'.join(missing)}")
+    return bytes(pdf.output())
+
+
+def _qr_png(text: str) -> io.BytesIO:
+    import segno
+
+    buffer = io.BytesIO()
+    segno.make(text, error="m", micro=False).save(buffer, kind="png", scale=4, border=2)
+    buffer.seek(0)
+    return buffer
+
+
+def _trailer_value(trailer: bytes, key: bytes) -> bytes:
+    match = re.search(rb"/" + key + rb"\s+(\d+\s+\d+\s+R|\d+|\[[^\]]*\])", trailer)
+    if match is None:
+        raise ValueError(f"PDF 尾部缺少 /{key.decode()}")
+    return match.group(1)
+
+
+def _update(signed: bytes, key_id: str, signature: bytes) -> bytes:
+    """The incremental update holding the file signature: one new object, its cross-reference
+    section and a trailer pointing back to the previous one."""
+    trailer = signed[signed.rindex(b"trailer"):]
+    size = int(_trailer_value(trailer, b"Size"))
+    previous = int(re.findall(rb"startxref\s+(\d+)", signed)[-1])
+    extra = b"".join(b" /" + k + b" " + _trailer_value(trailer, k) for k in (b"Info", b"ID")
+                     if re.search(rb"/" + k + rb"\b", trailer))
+    body = (f"{size} 0 obj\n<< /Type /QinglianSignature /KeyId ({key_id}) /Digest /SHA256 "
+            f"/Signature <{signature.hex()}> >>\nendobj\n").encode("ascii")
+    at = len(signed) + len(SIG_MARKER)
+    xref = (f"xref\n{size} 1\n{at:010d} 00000 n \ntrailer\n<< /Size {size + 1} /Root ".encode("ascii")
+            + _trailer_value(trailer, b"Root") + extra
+            + f" /Prev {previous} /QinglianSignature {size} 0 R >>\nstartxref\n{at + len(body)}\n%%EOF\n"
+            .encode("ascii"))
+    return SIG_MARKER + body + xref
+
+
+def file_message(signed: bytes) -> bytes:
+    return FILE_CONTEXT + hashlib.sha256(signed).digest()
+
+
+def sign_pdf(pdf: bytes, signer: Signer) -> bytes:
+    signed = pdf if pdf.endswith(b"\n") else pdf + b"\n"
+    return signed + _update(signed, signer.key_id, signer.sign(file_message(signed)))
+
+
+def file_signature(data: bytes) -> FileSignature | None:
+    at = data.rfind(SIG_MARKER)
+    if at < 0:
+        return None
+    signed = data[:at]
+    match = _SIGNATURE.search(data, at)
+    if match is None:
+        return FileSignature("", b"", file_message(signed), False)
+    key_id, signature = match.group(1).decode("ascii"), bytes.fromhex(match.group(2).decode("ascii"))
+    try:
+        intact = data[at:] == _update(signed, key_id, signature)
+    except ValueError:
+        intact = False
+    return FileSignature(key_id, signature, file_message(signed), intact)
+
+
+def read_certificate(data: bytes) -> EmbeddedCertificate:
+    """The QR text, full facts and file signature a PDF carries; ValueError if it is not a
+    readable PDF at all."""
+    import json
+    import logging
+
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # a damaged file is reported, not logged
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        subject = reader.metadata.subject if reader.metadata else None
+        attached = reader.attachments.get(ATTACHMENT) or []
+    except (PyPdfError, ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"不是可读取的 PDF 文件（{type(error).__name__}）") from error
+    record_bytes = attached[0] if attached else None
+    record: dict[str, Any] | None = None
+    if record_bytes is not None:
+        try:
+            loaded = json.loads(record_bytes.decode("utf-8"))
+            record = loaded if isinstance(loaded, dict) else None
+        except (UnicodeDecodeError, ValueError):
+            record = None
+    return EmbeddedCertificate(str(subject) if subject else None, record, record_bytes, file_signature(data))

@@ -1,0 +1,117 @@
+"""Revocation: a certificate whose record was corrected is revoked (who, when, why, recorded in
+ql_certificate_revocation), and the list of revoked serials is published signed and dated, so
+an offline verifier knows how current its list is. File format (JSON): ``format``, ``issuer``,
+``issued_at``, ``key_id``, ``revoked`` (serial, revoked_at, reason) and ``signature``, an
+Ed25519 signature over ``qinglian-revocations-v1`` + newline + the canonical encoding of the rest."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from grader.certificates.keys import KeySet, Signer
+from grader.certificates.payload import PayloadError, b64decode, b64encode, canonical, signature_valid
+from grader.gradebook.models import CertificateRevocationRow, CertificateRow
+
+FORMAT = "qinglian-revocations/1"
+CRL_CONTEXT = b"qinglian-revocations-v1\n"
+
+
+class RevocationError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Revocation:
+    serial: str
+    revoked_at: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class RevocationList:
+    issuer: str
+    issued_at: datetime  # the list is as current as this
+    entries: tuple[Revocation, ...]
+
+    def find(self, serial: str) -> Revocation | None:
+        return next((r for r in self.entries if r.serial == serial), None)
+
+
+def revoke(session: Session, serial: str, reason: str, by: str, now: datetime) -> Revocation:
+    """Revoke one certificate; the reason and the person revoking are required."""
+    if not reason.strip() or not by.strip():
+        raise RevocationError("吊销必须写明原因（--reason）和操作人（--by）")
+    if session.get(CertificateRow, serial) is None:
+        raise RevocationError(f"没有编号为 {serial} 的证书")
+    done = session.get(CertificateRevocationRow, serial)
+    if done is not None:
+        raise RevocationError(f"证书 {serial} 已于 {done.revoked_at:%Y-%m-%d %H:%M} 被 {done.revoked_by} 吊销："
+                              f"{done.reason}")
+    session.add(CertificateRevocationRow(serial=serial, revoked_at=now, revoked_by=by.strip(), reason=reason.strip()))
+    return Revocation(serial, now, reason.strip())
+
+
+def revoke_for_person(session: Session, person_id: str, programme: str, reason: str, by: str,
+                      now: datetime) -> list[Revocation]:
+    """When a record a certificate rested on is corrected: revoke every certificate of the
+    person for the programme that is still valid (none is fine)."""
+    serials = session.scalars(
+        select(CertificateRow.serial)
+        .where(CertificateRow.person_id == person_id, CertificateRow.programme == programme,
+               ~CertificateRow.serial.in_(select(CertificateRevocationRow.serial)))
+        .order_by(CertificateRow.serial)).all()
+    return [revoke(session, serial, reason, by, now) for serial in serials]
+
+
+def current_revocations(session: Session, issuer: str, now: datetime) -> RevocationList:
+    rows = session.scalars(select(CertificateRevocationRow).order_by(CertificateRevocationRow.serial))
+    return RevocationList(issuer, now, tuple(Revocation(r.serial, r.revoked_at, r.reason) for r in rows))
+
+
+def _body(revocations: RevocationList, key_id: str) -> dict[str, Any]:
+    return {"format": FORMAT, "issuer": revocations.issuer, "key_id": key_id,
+            "issued_at": revocations.issued_at.isoformat(timespec="seconds"),
+            "revoked": [{"serial": r.serial, "revoked_at": r.revoked_at.isoformat(timespec="seconds"),
+                         "reason": r.reason} for r in revocations.entries]}
+
+
+def signed_revocation_list(revocations: RevocationList, signer: Signer) -> dict[str, Any]:
+    """The list as `qinglian cert revocations` writes it."""
+    body = _body(revocations, signer.key_id)
+    return {**body, "signature": b64encode(signer.sign(CRL_CONTEXT + canonical(body)))}
+
+
+def read_revocation_list(raw: Any, keys: KeySet, where: str) -> RevocationList:
+    """A published list, accepted only when a key of the set signed it."""
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+        raise RevocationError(f"{where}: 不是吊销列表文件（format 应为 {FORMAT}）")
+    body = {k: v for k, v in raw.items() if k != "signature"}
+    key = keys.find(str(body.get("key_id")))
+    if key is None:
+        raise RevocationError(f"{where}: 吊销列表由未知密钥 {body.get('key_id')} 签名，不能据此核验")
+    try:
+        valid = signature_valid(key.public_key, CRL_CONTEXT + canonical(body), b64decode(str(raw.get("signature"))))
+        revocations = RevocationList(
+            str(body["issuer"]), datetime.fromisoformat(body["issued_at"]),
+            tuple(Revocation(str(e["serial"]), datetime.fromisoformat(e["revoked_at"]), str(e["reason"]))
+                  for e in body["revoked"]))
+    except (PayloadError, KeyError, TypeError, ValueError) as error:
+        raise RevocationError(f"{where}: 吊销列表格式不正确（{error}）") from error
+    if not valid:
+        raise RevocationError(f"{where}: 吊销列表的签名无效（文件被改动过），不能据此核验")
+    return revocations
+
+
+def load_revocation_list(path: Path, keys: KeySet) -> RevocationList:
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise RevocationError(f"{path}: 无法读取吊销列表（{error}）") from error
+    return read_revocation_list(raw, keys, str(path))

@@ -1,0 +1,183 @@
+"""Signing keys and certificates: issue, verify (offline), revoke, publish the revocation list."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import TypeVar
+
+import click
+
+from grader.cli.edge import Failure, console, db_option, progress_bar, root_option, transaction
+from grader.settings import Settings
+
+T = TypeVar("T")
+PROGRAMME_CHOICE = click.Choice(["induction", "promotion_test", "promotion_gate"])
+
+
+@contextmanager
+def _failing() -> Iterator[None]:
+    """The library's refusals (keys, font, eligibility, revocation) become a clear error."""
+    from grader.certificates.eligibility import EligibilityError
+    from grader.certificates.fonts import FontError
+    from grader.certificates.keys import KeyStoreError
+    from grader.certificates.revocation import RevocationError
+
+    try:
+        yield
+    except (EligibilityError, FontError, KeyStoreError, RevocationError) as error:
+        raise Failure(str(error)) from error
+
+
+def _write_json(data: object, to: Path | None) -> None:
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if to is None:
+        click.echo(text, nl=False)
+    else:
+        to.write_text(text, encoding="utf-8")
+        console.print(f"已写入 {to}")
+
+
+@click.group()
+def keys() -> None:
+    """证书签发密钥：建立、导出公钥集、轮换。"""
+
+
+@keys.command("init")
+@click.option("--issuer", required=True, help="签发机构名称（印在证书上，写入公钥集）")
+@root_option
+def keys_init(issuer: str, root: Path) -> None:
+    """在工作区建立签发密钥（私钥只有所有者可读，权限 600）。"""
+    from grader.certificates.keys import init_keys, key_dir
+
+    with _failing():
+        key = init_keys(root.resolve(), issuer, datetime.now())
+    console.print(f"已建立签发密钥 {key.key_id}（{issuer}）；私钥在 {key_dir(root.resolve())}，"
+                  "不要把它放进任何对外服务的目录")
+
+
+@keys.command("export")
+@click.option("--to", type=click.Path(dir_okay=False, path_type=Path), default=None, help="写入文件（默认：标准输出）")
+@root_option
+def keys_export(to: Path | None, root: Path) -> None:
+    """导出公钥集（JSON），供离线核验使用；含轮换前的旧公钥。"""
+    from grader.certificates.keys import public_keys
+
+    with _failing():
+        _write_json(public_keys(root.resolve()).as_dict(), to)
+
+
+@keys.command("rotate")
+@root_option
+def keys_rotate(root: Path) -> None:
+    """换一把新的签发密钥；旧公钥保留在公钥集中，旧证书照常核验，旧私钥删除。"""
+    from grader.certificates.keys import rotate_keys
+
+    with _failing():
+        key = rotate_keys(root.resolve(), datetime.now())
+    console.print(f"新的签发密钥 {key.key_id} 已启用；请重新导出公钥集（qinglian keys export）")
+
+
+@click.group()
+def cert() -> None:
+    """证书：签发、离线核验、吊销、吊销列表。"""
+
+
+@cert.command("issue")
+@click.option("--person", default=None, help="人员编号")
+@click.option("--sitting", default=None, help="场次：为场次中的全部考生签发")
+@click.option("--unit", default=None, help="单位：为单位（含下级单位）的全部人员签发")
+@click.option("--programme", type=PROGRAMME_CHOICE, default=None, help="证书项目（场次默认按试卷所属项目）")
+@click.option("--by", "issued_by", default=getpass.getuser, show_default="当前用户", help="签发人")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="PDF 写入的文件夹（默认：工作区 certificates/）")
+@click.option("--programmes", type=click.Path(file_okay=False, path_type=Path), default=Path("exams/programmes"),
+              show_default=True, help="培训项目定义")
+@click.option("--courses", type=click.Path(file_okay=False, path_type=Path), default=Path("courses"),
+              show_default=True, help="课程目录（上岗前培训需要）")
+@root_option
+@db_option
+def cert_issue(person: str | None, sitting: str | None, unit: str | None, programme: str | None, issued_by: str,
+               out: Path | None, programmes: Path, courses: Path, root: Path, db_url: str | None) -> None:
+    """为已达到要求的人员签发证书（PDF 带签名二维码）；未达到的逐人说明原因，其余照常签发。"""
+    from grader.certificates.eligibility import Sources
+    from grader.certificates.issue import Selection, issue_certificates, write_pdfs
+
+    settings = Settings.resolve(root, db_url)
+    with _failing(), transaction(settings) as session:
+        batch = issue_certificates(session, settings.root, Selection(person, sitting, unit, programme),
+                                   Sources(programmes, courses), issued_by, datetime.now())
+        outcomes = list(progress_bar(batch.outcomes, batch.total, "签发", at_least=20))
+    issued = [o.issued for o in outcomes if o.issued is not None]
+    paths = write_pdfs(issued, out or settings.root / "certificates")
+    for outcome in outcomes:
+        click.echo(str(outcome))
+    folder = paths[0].parent if paths else "—"
+    console.print(f"签发 {len(issued)} 份，未签发 {len(outcomes) - len(issued)} 人；PDF 在 {folder}")
+    sys.exit(0 if issued or not outcomes else 1)
+
+
+@cert.command("verify")
+@click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False)
+@click.option("--qr", default=None, help="二维码内容（代替 PDF 文件）")
+@click.option("--keys", "keys_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="公钥集（qinglian keys export）；不给则用工作区的")
+@click.option("--revocations", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="吊销列表（qinglian cert revocations）")
+@root_option
+@db_option
+def cert_verify(pdf: Path | None, qr: str | None, keys_path: Path | None, revocations: Path | None, root: Path,
+                db_url: str | None) -> None:
+    """离线核验证书 PDF 或二维码内容：真实有效、已被篡改、签发密钥未知、已吊销，或不是证书。"""
+    from grader.certificates.trust import trust_from_files, trust_from_workspace
+    from grader.certificates.verify import verify_pdf, verify_qr
+
+    if (pdf is None) == (qr is None):
+        raise Failure("请给出一个 PDF 文件，或用 --qr 给出二维码内容")
+    with _failing():
+        if keys_path is not None:
+            trust = trust_from_files(keys_path, revocations)
+        else:
+            with transaction(Settings.resolve(root, db_url)) as session:
+                trust = trust_from_workspace(session, root.resolve(), datetime.now())
+    verdict = verify_pdf(pdf.read_bytes(), *trust) if pdf is not None else verify_qr(str(qr), *trust)
+    console.print(verdict.message, highlight=False)
+    for label, value in verdict.facts:
+        click.echo(f"  {label}：{value}")
+    sys.exit(0 if verdict.authentic else 1)
+
+
+@cert.command("revoke")
+@click.argument("serial")
+@click.option("--reason", required=True, help="吊销原因（例如：成绩更正、记录更正）")
+@click.option("--by", "revoked_by", required=True, help="操作人")
+@root_option
+@db_option
+def cert_revoke(serial: str, reason: str, revoked_by: str, root: Path, db_url: str | None) -> None:
+    """吊销一份证书（记录时间、操作人和原因）；之后请重新发布吊销列表。"""
+    from grader.certificates.revocation import revoke
+
+    with _failing(), transaction(Settings.resolve(root, db_url)) as session:
+        done = revoke(session, serial, reason, revoked_by, datetime.now())
+    console.print(f"证书 {done.serial} 已吊销（{done.reason}）；请用 qinglian cert revocations 重新发布吊销列表")
+
+
+@cert.command("revocations")
+@click.option("--to", type=click.Path(dir_okay=False, path_type=Path), default=None, help="写入文件（默认：标准输出）")
+@root_option
+@db_option
+def cert_revocations(to: Path | None, root: Path, db_url: str | None) -> None:
+    """导出签名并注明日期的吊销列表（JSON），供离线核验使用。"""
+    from grader.certificates.keys import load_signer
+    from grader.certificates.revocation import current_revocations, signed_revocation_list
+
+    settings = Settings.resolve(root, db_url)
+    with _failing(), transaction(settings) as session:
+        signer = load_signer(settings.root)
+        published = signed_revocation_list(current_revocations(session, signer.issuer, datetime.now()), signer)
+    _write_json(published, to)

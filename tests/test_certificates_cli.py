@@ -1,0 +1,65 @@
+"""`qinglian keys` and `qinglian cert` as the organisation department runs them: make the key,
+issue, publish the key set and revocation list, verify offline, revoke, rotate."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy import Engine
+
+from grader.certificates.pdf import read_certificate
+from grader.cli import main
+from grader.settings import Settings
+from tests.certificates_data import block_network
+from tests.records_data import DATA, REPO, seed_roster, sit
+
+
+def _run(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_issue_publish_verify_offline_revoke_and_rotate(settings: Settings, engine: Engine, released: list[str],
+                                                        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seed_roster(engine)
+    sit(settings, engine, released[0], {"P001": True, "P002": False})
+    ws = ["--root", str(settings.root), "--db", settings.db_url]
+    made = _run("keys", "init", "--issuer", "安阳市演示签发机构", "--root", str(settings.root))
+    assert made.exit_code == 0 and "已建立签发密钥" in made.output
+    sources = ["--programmes", str(DATA / "programmes"), "--courses", str(REPO / "courses")]
+    issued = _run("cert", "issue", "--person", "P001", "--programme", "promotion_test", "--by", "组织部 李四",
+                  "--out", str(tmp_path / "out"), *sources, *ws)
+    assert issued.exit_code == 0, issued.output
+    (pdf,) = (tmp_path / "out").glob("P001-promotion_test-QL*.pdf")
+    refused = _run("cert", "issue", "--person", "P002", "--programme", "promotion_test", *sources, *ws)
+    assert refused.exit_code == 1 and "P002：未签发职务提升廉政知识测试证书：廉政知识测试得分" in refused.output
+    keys, crl = tmp_path / "keys.json", tmp_path / "crl.json"
+    assert _run("keys", "export", "--to", str(keys), "--root", str(settings.root)).exit_code == 0
+    assert _run("cert", "revocations", "--to", str(crl), *ws).exit_code == 0
+    with monkeypatch.context() as offline:
+        block_network(offline)
+        verified = _run("cert", "verify", str(pdf), "--keys", str(keys), "--revocations", str(crl))
+    assert verified.exit_code == 0 and "真实有效" in verified.output and "姓名：王建国" in verified.output
+
+    serial = pdf.stem.split("-", 2)[2]
+    revoked = _run("cert", "revoke", serial, "--reason", "成绩更正", "--by", "组织部 李四", *ws)
+    assert revoked.exit_code == 0
+    assert _run("cert", "revocations", "--to", str(crl), *ws).exit_code == 0
+    assert json.loads(crl.read_text("utf-8"))["revoked"][0]["serial"] == serial
+    now_revoked = _run("cert", "verify", str(pdf), "--keys", str(keys), "--revocations", str(crl))
+    assert now_revoked.exit_code == 1 and "已吊销" in now_revoked.output and "成绩更正" in now_revoked.output
+
+    assert _run("keys", "rotate", "--root", str(settings.root)).exit_code == 0
+    qr_text = read_certificate(pdf.read_bytes()).qr_text
+    assert qr_text is not None
+    in_workspace = _run("cert", "verify", "--qr", qr_text, *ws)  # the workspace's keys, its revocations
+    assert in_workspace.exit_code == 1 and "已吊销" in in_workspace.output
+
+
+def test_verify_needs_exactly_one_input_and_a_missing_key_set_is_explained(tmp_path: Path) -> None:
+    both = _run("cert", "verify", "--root", str(tmp_path))
+    assert both.exit_code == 1 and "请给出一个 PDF 文件" in both.output
+    no_keys = _run("keys", "export", "--root", str(tmp_path))
+    assert no_keys.exit_code == 1 and "qinglian keys init" in no_keys.output

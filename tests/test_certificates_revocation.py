@@ -1,0 +1,81 @@
+"""Revocation: recorded (who, when, why), once per certificate, and published as a signed, dated
+list that an offline verifier accepts only untampered and from a known key."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from grader.certificates.fonts import CertificateFont, find_cjk_font
+from grader.certificates.keys import init_keys, load_signer, public_keys
+from grader.certificates.revocation import (
+    RevocationError,
+    current_revocations,
+    read_revocation_list,
+    revoke,
+    revoke_for_person,
+    signed_revocation_list,
+)
+from grader.gradebook.models import CertificateRevocationRow
+from grader.settings import Settings
+from tests.certificates_data import NOW, facts, issue
+
+LATER = datetime(2026, 11, 30, 15, 0)
+
+
+@pytest.fixture(scope="module")
+def font() -> CertificateFont:
+    return CertificateFont(find_cjk_font())
+
+
+def test_a_revocation_records_who_when_and_why_and_happens_once(
+        settings: Settings, engine: Engine, font: CertificateFont) -> None:
+    (outcome,) = issue(engine, settings.root, font, [facts("P001", "王建国")])
+    assert outcome.issued is not None
+    serial = outcome.issued.serial
+    with Session(engine) as session, session.begin():
+        revoke(session, serial, "成绩更正：复核后未达及格线", "组织部 李四", LATER)
+    with Session(engine) as session, session.begin():
+        row = session.get(CertificateRevocationRow, serial)
+        assert row is not None
+        assert (row.revoked_at, row.revoked_by, row.reason) == (LATER, "组织部 李四", "成绩更正：复核后未达及格线")
+        with pytest.raises(RevocationError, match="已于 2026-11-30 15:00 被 组织部 李四 吊销"):
+            revoke(session, serial, "again", "someone", LATER)
+        with pytest.raises(RevocationError, match="没有编号为 QL2026-NOPE2222 的证书"):
+            revoke(session, "QL2026-NOPE2222", "x", "someone", LATER)
+        with pytest.raises(RevocationError, match="必须写明原因"):
+            revoke(session, serial, " ", "someone", LATER)
+
+
+def test_correcting_a_record_revokes_the_persons_valid_certificates_for_that_programme_only(
+        settings: Settings, engine: Engine, font: CertificateFont) -> None:
+    outcomes = issue(engine, settings.root, font, [facts("P001", "王建国"), facts("P001", "王建国", "promotion_gate"),
+                                                   facts("P002", "李秀兰")])
+    serials = [o.issued.serial for o in outcomes if o.issued]
+    with Session(engine) as session, session.begin():
+        done = revoke_for_person(session, "P001", "promotion_test", "记录更正", "组织部 李四", LATER)
+        assert [r.serial for r in done] == [serials[0]]
+        assert revoke_for_person(session, "P001", "promotion_test", "记录更正", "组织部 李四", LATER) == []
+        listed = current_revocations(session, "安阳市演示签发机构", LATER)
+    assert [r.serial for r in listed.entries] == [serials[0]]
+
+
+def test_the_published_list_reads_back_and_a_changed_list_is_refused(tmp_path: Path) -> None:
+    from grader.certificates.revocation import Revocation, RevocationList
+
+    init_keys(tmp_path, "安阳市演示签发机构", NOW)
+    signer, keys = load_signer(tmp_path), public_keys(tmp_path)
+    revocations = RevocationList(signer.issuer, LATER, (Revocation("QL2026-AAAA2222", NOW, "成绩更正"),))
+    published = signed_revocation_list(revocations, signer)
+    assert read_revocation_list(published, keys, "crl.json") == revocations
+    emptied = {**published, "revoked": []}  # someone removes an entry to make a certificate valid again
+    with pytest.raises(RevocationError, match=r"crl\.json: 吊销列表的签名无效"):
+        read_revocation_list(emptied, keys, "crl.json")
+    init_keys(tmp_path / "other", "冒充的机构", NOW)
+    foreign = signed_revocation_list(revocations, load_signer(tmp_path / "other"))
+    with pytest.raises(RevocationError, match="未知密钥"):
+        read_revocation_list(foreign, keys, "crl.json")
