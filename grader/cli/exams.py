@@ -132,7 +132,7 @@ def export(root: Path, db_url: str | None, target: Path, assignments: tuple[str,
               show_default=True, help="题库与组卷蓝图所在目录")
 @click.option("--candidates", default=40, show_default=True, help="演示考生人数")
 def demo(root: Path, db_url: str | None, exams: Path, candidates: int) -> None:
-    """建立演示工作区：名单、两套试卷（A/B 卷）、模拟答卷、评分与成绩导出。"""
+    """建立演示工作区：名单与单位、两套试卷（A/B 卷）、模拟答卷、评分与成绩导出、关口记录、证书。"""
     settings = Settings.resolve(root, db_url)
     engine = connect(settings.db_url)
     try:
@@ -148,4 +148,5 @@ def demo(root: Path, db_url: str | None, exams: Path, candidates: int) -> None:
     seat = result.seats[0]
     console.print(f"演示考生（考场用）：准考证号 {seat.admission_no}，考试码 {seat.code}"
                   f"（全部座位见 {result.seats_csv}）")
+    console.print(f"证书与公钥、吊销列表：{result.certificates}")
 
