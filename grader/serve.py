@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader.settings import DB_ENV, ROOT_ENV, Settings
+from grader.settings import COURSES_ENV, DB_ENV, PROGRAMMES_ENV, ROOT_ENV, Settings
 
 BIN = Path(sys.executable).parent
 STAFF_PAGES = ("records.ipynb", "item_analysis.ipynb")  # names, ID numbers, and what the best candidates chose
@@ -32,7 +32,7 @@ class Server:
 
 def voila_server(settings: Settings, courses: Path, port: int, page: str = "index.ipynb",
                  name: str = "课程（Voila）", pool_size: int = 0, *, only_page: bool = False,
-                 refill_after: float = 1.0) -> Server:
+                 refill_after: float = 1.0, content: tuple[Path, Path] | None = None) -> Server:
     """Voila over a folder, or over one page of it (`only_page`: nothing else in the folder is
     reachable), code hidden: kernels are told the workspace and database, idle ones are culled (a
     reloaded page cannot shut its kernel down), no tracebacks reach the browser.
@@ -50,11 +50,20 @@ def voila_server(settings: Settings, courses: Path, port: int, page: str = "inde
     if pool_size > 0:
         argv += ["--preheat_kernel=True", f"--pool_size={pool_size}",
                  f"--VoilaKernelManager.fill_delay={refill_after:g}"]
-    env = {**os.environ, ROOT_ENV: str(settings.root), DB_ENV: settings.db_url,
-           "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = _kernel_env(settings, content)
     base = f"http://127.0.0.1:{port}"
     url = f"{base}/" if only_page else f"{base}/voila/render/{page}"
     return Server(name, argv, courses.resolve(), env, [url], f"{base}/voila/static/voila.js")
+
+
+def _kernel_env(settings: Settings, content: tuple[Path, Path] | None) -> dict[str, str]:
+    """What a page's kernel is told: the workspace, the database and (`content`) where the programme
+    files and the course catalogue are."""
+    env = {**os.environ, ROOT_ENV: str(settings.root), DB_ENV: settings.db_url,
+           "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    if content is not None:
+        env[PROGRAMMES_ENV], env[COURSES_ENV] = (str(folder.resolve()) for folder in content)
+    return env
 
 
 def voila_main() -> None:
@@ -88,28 +97,28 @@ def install_staff_pages(root: Path, apps: Path) -> list[Path]:
 
 
 def platform_servers(settings: Settings, courses: Path, apps: Path, port: int, lab_port: int, token: str,
-                     room_pool: int, room_refill: float) -> list[Server]:
+                     room_pool: int, room_refill: float, programmes: Path = Path("exams/programmes")) -> list[Server]:
     """Courses on `port`, the exam room on the next, then each public page on its own port; staff
     pages and formgrader behind JupyterLab's token on `lab_port` (0: no JupyterLab)."""
     servers = [voila_server(settings, courses, port),
                voila_server(settings, apps, port + 1, "exam_room.ipynb", "考场（Voila）", room_pool,
                             only_page=True, refill_after=room_refill)]
     names = {"scoreboard.ipynb": "成绩榜（公开）", "certificates.ipynb": "证书查询与核验（公开）"}
-    servers += [voila_server(settings, apps, port + 2 + n, page, names[page], only_page=True)
+    content = (programmes, courses)
+    servers += [voila_server(settings, apps, port + 2 + n, page, names[page], only_page=True, content=content)
                 for n, page in enumerate(PUBLIC_PAGES) if (apps / page).exists()]
     if lab_port:
         install_staff_pages(settings.root, apps)
-        servers.append(lab_server(settings, lab_port, token))
+        servers.append(lab_server(settings, lab_port, token, content))
     return servers
 
 
-def lab_server(settings: Settings, port: int, token: str) -> Server:
+def lab_server(settings: Settings, port: int, token: str, content: tuple[Path, Path] | None = None) -> Server:
     argv = [str(BIN / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
             f"--IdentityProvider.token={token}"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         argv.append("--allow-root")  # containers and CI run as root; jupyter refuses without it
-    env = {**os.environ, ROOT_ENV: str(settings.root), DB_ENV: settings.db_url,
-           "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = _kernel_env(settings, content)
     base = f"http://127.0.0.1:{port}"
     staff = [f"{base}/voila/render/{STAFF_FOLDER}/{name}?token={token}" for name in STAFF_PAGES]
     return Server("评分与管理（JupyterLab / formgrader / 档案 / 题目分析，需令牌）", argv, settings.root, env,

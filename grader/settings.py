@@ -9,6 +9,8 @@ from pathlib import Path
 
 DB_ENV = "QINGLIAN_DB_URL"
 ROOT_ENV = "QINGLIAN_ROOT"  # the workspace, as `qinglian serve` tells the kernels it starts
+PROGRAMMES_ENV = "QINGLIAN_PROGRAMMES"  # the programme files (exams/programmes/), likewise
+COURSES_ENV = "QINGLIAN_COURSES"  # the course catalogue (courses/), likewise
 
 
 @dataclass(frozen=True)
@@ -37,3 +39,12 @@ class Settings:
 
 def default_db_url(root: Path) -> str:
     return f"sqlite:///{root / 'gradebook.db'}"
+
+
+def content_folders(environ: Mapping[str, str] | None = None) -> tuple[Path, Path]:
+    """In a page's kernel: the programme files and the course catalogue `qinglian serve` named, else
+    those of the repository the page was opened from (voila_apps/ sits beside exams/ and courses/)."""
+    env = os.environ if environ is None else environ
+    repo = Path.cwd().parent
+    return (Path(env.get(PROGRAMMES_ENV, repo / "exams" / "programmes")),
+            Path(env.get(COURSES_ENV, repo / "courses")))
