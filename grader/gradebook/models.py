@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -224,4 +224,56 @@ class PersonRow(Base):
 # --- Records: programmes and promotion-gate steps (migration 0005) ---
 
 
+class GateRecordRow(Base):
+    """A recorded gate step (谈话, 宣誓, 承诺, 理论学习…). Never updated: a correction or a
+    withdrawal is a new row naming the row it replaces, who made it, when and why."""
+
+    __tablename__ = "ql_gate_record"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("ql_person.id"))
+    kind: Mapped[str] = mapped_column(String(32))  # talk | oath | commitment | theory_study | party_lecture
+    action: Mapped[str] = mapped_column(String(16))  # record | correct | withdraw
+    replaces: Mapped[int | None] = mapped_column(ForeignKey("ql_gate_record.id"), nullable=True)
+    happened_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # None for a withdrawal
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)  # the commitment's own words
+    reason: Mapped[str] = mapped_column(Text, default="")  # why a correction or withdrawal was made
+
+    # a row is replaced at most once, so two people correcting the same record cannot both win
+    __table_args__ = (Index("ix_ql_gate_record_person", "person_id", "kind"),
+                      Index("ix_ql_gate_record_replaces", "replaces", unique=True))
+
+
+
 # --- Certificates: issued certificates, keys and revocations (migration 0006) ---
+
+
+class CertificateRow(Base):
+    """An issued certificate: the full facts it states, its QR text, the signed PDF exactly as
+    handed out, the key that signed it, who issued it and when. Never changed: a correction
+    revokes it (ql_certificate_revocation) and issues a new one."""
+
+    __tablename__ = "ql_certificate"
+    serial: Mapped[str] = mapped_column(String(32), primary_key=True)
+    person_id: Mapped[str] = mapped_column(String(128))
+    programme: Mapped[str] = mapped_column(String(32))  # induction | promotion_test | promotion_gate
+    facts: Mapped[dict[str, str]] = mapped_column(JSON)
+    payload: Mapped[str] = mapped_column(Text)  # the QR text
+    key_id: Mapped[str] = mapped_column(String(32))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    issued_at: Mapped[datetime] = mapped_column(DateTime)
+    issued_by: Mapped[str] = mapped_column(String(128))
+
+    __table_args__ = (Index("ix_ql_certificate_person", "person_id", "programme"),)
+
+
+class CertificateRevocationRow(Base):
+    """A revoked certificate: when, by whom and why (a record it rested on was corrected)."""
+
+    __tablename__ = "ql_certificate_revocation"
+    serial: Mapped[str] = mapped_column(ForeignKey("ql_certificate.serial"), primary_key=True)
+    revoked_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_by: Mapped[str] = mapped_column(String(128))
+    reason: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,126 @@
+"""HTML for the records view, from the plain dataclasses of the library (every text escaped).
+Each block and step row carries a class (`ql-programme-<id>`, `ql-step-<step>`, `ql-done` /
+`ql-missing`) so a page test can find what it checks."""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from grader.programmes import ProgrammeStatus, StepStatus
+from grader.records.dossier import PersonCard, PersonRecord
+from grader.records.gate import ACTIONS, RECORD_KINDS
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_STYLE = ("<style>.ql-table{border-collapse:collapse;margin:4px 0 12px}.ql-table td,.ql-table th{border:1px solid #ccc;"
+          "padding:3px 8px;text-align:left;vertical-align:top}.ql-table th{background:#f3f3f3}"
+          ".ql-done .ql-mark{color:#080}.ql-missing .ql-mark{color:#b00}"
+          "a[download]{color:#06c;text-decoration:underline}</style>")
+
+
+def _e(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M}"
+    if isinstance(value, date):
+        return f"{value:%Y-%m-%d}"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return html.escape(str(value))
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]], css: str = "",
+          row_classes: Sequence[str] = ()) -> str:
+    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
+    body = []
+    for number, row in enumerate(rows):
+        css_row = f" class='{row_classes[number]}'" if number < len(row_classes) else ""
+        body.append(f"<tr{css_row}>" + "".join(f"<td>{_e(cell)}</td>" for cell in row) + "</tr>")
+    if not rows:
+        body.append(f"<tr><td colspan='{len(headers)}'>（无）</td></tr>")
+    return f"<table class='ql-table {css}'><tr>{head}</tr>{''.join(body)}</table>"
+
+
+def _when(step: StepStatus) -> date | datetime | None:
+    """A recorded step happened on a day; an exam or a module was done at a moment."""
+    if step.at is None:
+        return None
+    return step.at.date() if step.step in RECORD_KINDS else step.at
+
+
+def _verdict(status: ProgrammeStatus) -> str:
+    if status.cleared:
+        when = f"（{status.cleared_at:%Y-%m-%d}）" if status.cleared_at else ""
+        return f"<span style='color:#080'>已完成{when}</span>"
+    return f"<span style='color:#b00'>未完成，缺 {len(status.missing)} 项：{_e(status.missing_summary)}</span>"
+
+
+def programme_html(status: ProgrammeStatus) -> str:
+    """One programme for one person: the verdict, then every step with its evidence."""
+    rows = [(("✓ 已完成" if s.done else "✗ 未完成"), s.label, _when(s), s.detail) for s in status.steps]
+    classes = [f"ql-step-{s.step.replace(':', '-')} {'ql-done' if s.done else 'ql-missing'}" for s in status.steps]
+    rows_html = table(("状态", "环节", "时间", "说明"), rows, "ql-steps", classes)
+    rows_html = rows_html.replace("<td>✓", "<td class='ql-mark'>✓").replace("<td>✗", "<td class='ql-mark'>✗")
+    state = "ql-cleared" if status.cleared else "ql-not-cleared"
+    return (f"<div class='ql-programme-{status.programme} {state}'><h4>{_e(status.title)}：{_verdict(status)}</h4>"
+            f"{rows_html}</div>")
+
+
+def card_html(card: PersonCard) -> str:
+    return (f"<h3 class='ql-person-name'>{_e(card.name)}（{_e(card.id)}）</h3>"
+            f"<p>单位：{_e(card.unit)} · 职级：{_e(card.rank)} · 人员类别：{_e(card.category)} · "
+            f"身份证号：{_e(card.id_number)}（已隐去）</p>")
+
+
+def person_html(record: PersonRecord) -> str:
+    """The whole record of one person, section by section."""
+    parts = [_STYLE, card_html(record.person), "<h3>培训项目与晋升关口</h3>"]
+    parts += [programme_html(s) for s in record.programmes]
+    parts.append("<h3>学习进度</h3>" + table(
+        ("模块", "自测答对", "学时", "完成时间"),
+        [(m.title, f"{m.passed}/{m.total}", f"{m.credited_hours:g}/{m.hours:g}", m.completed_at) for m in record.study],
+        "ql-study"))
+    parts.append("<h3>考试成绩</h3>" + table(
+        ("试卷", "版本", "交卷时间", "评分时间", "得分", "及格线", "结果", "说明"),
+        [(e.title + f"（{e.assignment}）", e.version, e.submitted_at, e.graded_at, f"{e.score:g}/{e.max_score:g}",
+          e.pass_mark, "及格" if e.passed else "未及格",
+          ("当前成绩" if e.current else "已被重新评分取代") + (f"；含人工评分 {e.manual:+g}" if e.manual else "")
+          + ("；有答案待人工评分" if e.pending else ""))
+         for e in record.exams], "ql-exams"))
+    parts.append("<h3>考试场次</h3>" + table(
+        ("场次", "准考证号", "试卷", "第几次", "开始", "交卷", "交卷方式"),
+        [(a.sitting, a.admission_no, a.assignment, a.number, a.started_at, a.submitted_at,
+          {"candidate": "本人交卷", "timeout": "到时自动交卷"}.get(a.submitted_how or "", "未交卷"))
+         for a in record.attempts], "ql-attempts"))
+    parts.append("<h3>关口记录（全部留痕）</h3>" + table(
+        ("记录号", "事项", "操作", "日期", "记录人", "记录时间", "备注", "承诺内容", "原因", "状态"),
+        [(g.id, g.label, ACTIONS.get(g.action, g.action) + (f" #{g.replaces}" if g.replaces else ""),
+          g.happened_on, g.recorded_by, g.recorded_at, g.notes, g.text, g.reason,
+          "有效" if g.in_force else "已失效") for g in record.gate], "ql-gate"))
+    parts.append("<h3>证书</h3>" + table(
+        ("证书编号", "证书", "签发时间", "签发人", "状态"),
+        [(c.serial, c.title, c.issued_at, c.issued_by, c.revoked or "有效") for c in record.certificates],
+        "ql-certificates"))
+    return "".join(parts)
+
+
+def unit_html(unit: str, statuses: Sequence[ProgrammeStatus]) -> str:
+    """A unit's list: everyone, cleared or what they miss."""
+    done = sum(s.cleared for s in statuses)
+    rows = [(s.person_id, s.name, s.unit, "已完成" if s.cleared else "未完成",
+             s.cleared_at.date() if s.cleared_at else None, s.missing_summary)
+            for s in statuses]
+    classes = [f"ql-row-{s.person_id} {'ql-done' if s.cleared else 'ql-missing'}" for s in statuses]
+    title = statuses[0].title if statuses else ""
+    return (f"{_STYLE}<h4>{_e(unit)} · {_e(title)}：{done}/{len(statuses)} 人已完成</h4>"
+            + table(("编号", "姓名", "单位", "状态", "完成时间", "未完成的环节"), rows, "ql-unit-list", classes))
+
+
+def download_link(filename: str, data: bytes, label: str, css: str = "ql-download") -> str:
+    """An anchor that saves `data` as `filename` (Voila serves no files; the bytes travel in the link)."""
+    encoded = base64.b64encode(data).decode("ascii")
+    return (f"<a class='{css}' download='{html.escape(filename, quote=True)}' "
+            f"href='data:{XLSX_MIME};base64,{encoded}'>{_e(label)}</a>")

@@ -1,0 +1,94 @@
+"""`qinglian record …` and `qinglian status …` as the organisation department runs them."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from click.testing import CliRunner
+from openpyxl import load_workbook
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from grader.cli import main
+from grader.records.gate import records_of
+from grader.records.xlsx import STATUS_COLUMNS
+from grader.settings import Settings
+from tests.records_data import DATA, REPO, seed_roster
+
+
+def _run(settings: Settings, *args: str) -> tuple[int, str]:
+    runner = CliRunner(env={"COLUMNS": "200"})  # rich tables wrap at the terminal's width
+    result = runner.invoke(main, [*args, "--root", str(settings.root), "--db", settings.db_url])
+    return result.exit_code, result.output
+
+
+def _status(settings: Settings, target: str, *more: str) -> tuple[int, str]:
+    return _run(settings, "status", target, "--programmes", str(DATA / "programmes"), "--courses",
+                str(REPO / "courses"), *more)
+
+
+def test_record_talk_oath_and_commitment_then_the_person_lacks_only_the_exam(
+        settings: Settings, engine: Engine, tmp_path: Path) -> None:
+    seed_roster(engine)
+    pledge = tmp_path / "承诺书.txt"
+    pledge.write_text("本人郑重承诺：严守党的纪律，廉洁从政。\n", encoding="utf-8")
+    assert _run(settings, "record", "talk", "P002", "--date", "2026-11-02", "--by", "组织部 李四",
+                "--notes", "任前廉政谈话")[0] == 0
+    assert _run(settings, "record", "oath", "P002", "--date", "2026-11-03", "--by", "组织部 李四")[0] == 0
+    code, said = _run(settings, "record", "commitment", "P002", "--date", "2026-11-03", "--by", "组织部 李四",
+                      "--text-file", str(pledge))
+    assert code == 0 and "已记录" in said and "廉政公开承诺" in said
+    with Session(engine) as session:
+        trail = records_of(session, "P002")
+    assert [(g.kind, g.happened_on, g.recorded_by) for g in trail] == [
+        ("talk", date(2026, 11, 2), "组织部 李四"), ("oath", date(2026, 11, 3), "组织部 李四"),
+        ("commitment", date(2026, 11, 3), "组织部 李四")]
+    assert trail[2].text == pledge.read_text("utf-8").strip()
+    out = tmp_path / "p002.xlsx"
+    code, shown = _status(settings, "P002", "--programme", "promotion", "--xlsx", str(out))
+    assert code == 0 and "缺 1 项" in shown
+    rows = list(load_workbook(out).active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    assert rows[0] == STATUS_COLUMNS
+    assert rows[1][0] == "P002" and rows[1][5] == "未完成" and rows[1][7] == "廉政知识测试"
+
+
+def test_refusals_are_one_clear_line_and_change_nothing(settings: Settings, engine: Engine) -> None:
+    seed_roster(engine)
+    code, said = _run(settings, "record", "talk", "NOBODY", "--date", "2026-11-02", "--by", "李四")
+    assert code == 1 and "名单中没有编号为 'NOBODY' 的人员" in said
+    code, said = _run(settings, "record", "oath", "P001", "--date", "2999-01-01", "--by", "李四")
+    assert code == 1 and "晚于今天" in said
+    code, said = _run(settings, "record", "commitment", "P001", "--date", "2026-11-02", "--by", "李四")
+    assert code == 2 and "--text-file" in said  # the commitment's text is required
+    with Session(engine) as session:
+        assert records_of(session, "P001") == []
+
+
+def test_correct_and_withdraw_keep_the_history(settings: Settings, engine: Engine) -> None:
+    seed_roster(engine)
+    assert _run(settings, "record", "theory", "P005", "--date", "2026-05-01", "--by", "王五")[0] == 0
+    code, said = _run(settings, "record", "correct", "1", "--by", "李四", "--reason", "日期误记",
+                      "--date", "2026-05-08")
+    assert code == 0 and "已更正 #2" in said
+    code, said = _run(settings, "record", "correct", "1", "--by", "李四", "--reason", "再改一次")
+    assert code == 1 and "已被记录 #2 更正或撤销" in said
+    assert _run(settings, "record", "withdraw", "2", "--by", "李四", "--reason", "学习未实际举行")[0] == 0
+    code, shown = _run(settings, "record", "history", "P005")
+    assert code == 0 and "日期误记" in shown and "学习未实际举行" in shown
+    with Session(engine) as session:
+        trail = records_of(session, "P005")
+    assert [(g.action, g.replaces, g.in_force) for g in trail] == [
+        ("record", None, False), ("correct", 1, False), ("withdraw", 2, False)]
+
+
+def test_status_of_a_unit_lists_each_person_and_exports_them(
+        settings: Settings, engine: Engine, tmp_path: Path) -> None:
+    seed_roster(engine)
+    out = tmp_path / "unit.xlsx"
+    code, shown = _status(settings, "林州市", "--programme", "induction", "--xlsx", str(out))
+    assert code == 0 and "0/2 人已完成" in shown
+    rows = list(load_workbook(out).active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    assert [(r[0], r[5]) for r in rows[1:]] == [("P003", "未完成"), ("P004", "未完成")]
+    code, said = _status(settings, "火星市")
+    assert code == 1 and "既没有编号为 '火星市' 的人员，也没有这个名称的单位" in said

@@ -1,0 +1,87 @@
+"""A person's whole record: exam history with regrades, sitting attempts, study, the gate trail
+and every programme; finding people; the status of a person or a unit."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from grader.gradebook.models import CertificateRevocationRow, CertificateRow
+from grader.programmes import ProgrammeError
+from grader.records.dossier import find_people, person_record, status_of
+from grader.records.gate import correct_step, record_step
+from grader.settings import Settings
+from grader.sitting.attempt import create_sitting, start_or_resume
+from tests.records_data import modules, programmes, seed_roster, sit, study
+
+NOW = datetime(2026, 11, 27, 10, 0)
+
+
+def test_the_whole_record_holds_exams_with_regrades_attempts_study_gate_trail_and_programmes(
+        settings: Settings, engine: Engine, released: list[str]) -> None:
+    seed_roster(engine)
+    sit(settings, engine, released[0], {"P003": False})
+    sit(settings, engine, released[0], {"P003": True})  # handed in again and regraded
+    course = modules()
+    study(engine, "P003", course[:2])
+    opens = datetime.now() - timedelta(minutes=5)
+    with Session(engine) as session, session.begin():
+        (seat,) = create_sitting(session, "s1", "十一月场次", released[1:2], ["P003"], opens,
+                                 opens + timedelta(hours=2), 30, created_by="t", now=opens)
+        start_or_resume(session, seat.admission_no, seat.code, datetime.now())
+        first = record_step(session, "P003", "talk", date(2026, 11, 1), "李四", now=NOW)
+        correct_step(session, first.id, "王五", "日期有误", on=date(2026, 11, 2), now=NOW)
+        record = person_record(session, "P003", programmes(), course, now=NOW)
+    assert record.person.name == "张明" and "*" in record.person.id_number
+    assert [(e.current, e.passed) for e in record.exams] == [(False, False), (True, True)]
+    assert [(a.sitting, a.assignment, a.number, a.submitted_at) for a in record.attempts] == [
+        ("十一月场次", released[1], 1, None)]
+    assert [m.complete for m in record.study] == [True, True] + [False] * (len(course) - 2)
+    assert [(g.action, g.in_force) for g in record.gate] == [("record", False), ("correct", True)]
+    by_id = {s.programme: s for s in record.programmes}
+    assert sorted(by_id) == ["induction", "leader_theory", "promotion"]
+    assert {s.step for s in by_id["promotion"].missing} == {"oath", "commitment"}
+    assert {s.step for s in by_id["induction"].missing} == {f"module:{m.id}" for m in course[2:]}
+    assert record.certificates == ()  # no ql_certificate table, or no certificates: nothing shown
+
+
+def test_people_are_found_by_id_or_part_of_a_name_exact_id_first(engine: Engine) -> None:
+    seed_roster(engine)
+    with Session(engine) as session:
+        assert [p.id for p in find_people(session, "P00")] == ["P001", "P002", "P003", "P004", "P005"]
+        assert [p.id for p in find_people(session, "P003")] == ["P003"]
+        assert [p.name for p in find_people(session, "欧 阳")] == ["欧阳海峰"]
+        assert find_people(session, "  ") == []
+
+
+def test_status_of_tells_a_person_from_a_unit_and_names_what_it_cannot_find(engine: Engine) -> None:
+    seed_roster(engine)
+    shipped, course = programmes(), modules()
+    with Session(engine) as session:
+        person = status_of(session, "P004", shipped, course, now=NOW)
+        unit = status_of(session, "城郊乡", shipped, course, programme="promotion", now=NOW)
+        with pytest.raises(ProgrammeError, match="没有培训项目 'nope'"):
+            status_of(session, "P004", shipped, course, programme="nope")
+        with pytest.raises(ProgrammeError, match="既没有编号为 '无名' 的人员"):
+            status_of(session, "无名", shipped, course)
+    assert not person.is_unit and [s.programme for s in person.statuses] == list(shipped)
+    assert unit.is_unit and [s.person_id for s in unit.statuses] == ["P004", "P005"]
+
+
+def test_the_record_lists_certificates_newest_first_with_revocations(engine: Engine) -> None:
+    seed_roster(engine)
+    with Session(engine) as session, session.begin():
+        for serial, programme, day in (("QL2026-AAAA2222", "induction", 1), ("QL2026-BBBB3333", "promotion_gate", 5)):
+            session.add(CertificateRow(serial=serial, person_id="P003", programme=programme, facts={}, payload="",
+                                       key_id="k", pdf=b"%PDF", issued_at=datetime(2026, 11, day), issued_by="组织部"))
+        session.flush()
+        session.add(CertificateRevocationRow(serial="QL2026-AAAA2222", revoked_at=datetime(2026, 11, 9),
+                                             revoked_by="组织部", reason="所依据的考试成绩已更正"))
+    with Session(engine) as session:
+        lines = person_record(session, "P003", programmes(), modules(), now=NOW).certificates
+    assert [(c.serial, c.title, c.revoked) for c in lines] == [
+        ("QL2026-BBBB3333", "领导干部职务提升廉政关口", ""),
+        ("QL2026-AAAA2222", "上岗前廉政培训", "2026-11-09 吊销：所依据的考试成绩已更正")]

@@ -1,0 +1,129 @@
+"""The records app's widgets driven from Python (the browser test drives the same app in Chromium):
+finding a person, recording and withdrawing a step, a unit's list and its `.xlsx`."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from datetime import datetime
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from grader.gradebook.models import PersonRow
+from grader.programmes import unit_status
+from grader.records.gate import records_of
+from grader.records.view import RecordsApp, open_records
+from grader.records.xlsx import STATUS_COLUMNS, status_rows
+from grader.settings import DB_ENV, ROOT_ENV, Settings
+from tests.records_data import DATA, REPO, modules, programmes, seed_roster, sit
+
+NOW = datetime(2026, 11, 27, 10, 0)
+
+
+def _app(engine: Engine) -> RecordsApp:
+    return RecordsApp(engine, programmes(), modules(), clock=lambda: NOW, recorder="组织部 李四")
+
+
+def _workbook_rows(link_html: str) -> list[tuple[object, ...]]:
+    match = re.search(r"base64,([A-Za-z0-9+/=]+)", link_html)
+    assert match, link_html
+    sheet = load_workbook(io.BytesIO(base64.b64decode(match.group(1)))).active
+    assert sheet is not None
+    return list(sheet.iter_rows(values_only=True))
+
+
+def test_recording_a_talk_in_the_view_changes_the_persons_status(
+        settings: Settings, engine: Engine, released: list[str]) -> None:
+    seed_roster(engine)
+    sit(settings, engine, released[0], {"P001": True})
+    app = _app(engine)
+    app.query.value = "王建国"
+    app.search()
+    assert app.person_id == "P001"
+    assert "ql-step-talk ql-missing" in app.person.value and "ql-step-exam ql-done" in app.person.value
+    app.gate.kind.value, app.gate.on.value, app.gate.notes.value = "talk", "2026-11-20", "任前廉政谈话"
+    app.gate._save()
+    assert "已记录" in app.gate.status.value
+    assert "ql-step-talk ql-done" in app.person.value and "任前廉政谈话" in app.person.value
+    with Session(engine) as session:
+        (talk,) = records_of(session, "P001")
+    assert (talk.kind, talk.recorded_by, talk.recorded_at) == ("talk", "组织部 李四", NOW)
+    app.gate.which.value, app.gate.reason.value = talk.id, "谈话对象有误"
+    app.gate._fix(withdrawing=True)
+    assert "已撤销记录" in app.gate.fix_status.value and "ql-step-talk ql-missing" in app.person.value
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_refused_step_shows_why_and_records_nothing(engine: Engine) -> None:
+    seed_roster(engine)
+    app = _app(engine)
+    app.show_person("P002")
+    app.gate.kind.value, app.gate.on.value = "commitment", "2026-11-20"
+    app.gate._save()
+    assert "承诺内容不能为空" in app.gate.status.value
+    app.gate.kind.value, app.gate.on.value = "oath", "2026-13-01"
+    app.gate._save()
+    assert "日期应写成" in app.gate.status.value
+    with Session(engine) as session:
+        assert records_of(session, "P002") == []
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_person_view_shows_the_id_number_only_masked(engine: Engine) -> None:
+    seed_roster(engine)
+    app = _app(engine)
+    app.show_person("P003")
+    with Session(engine) as session:
+        full = session.scalars(select(PersonRow.id_number).where(PersonRow.id == "P003")).one()
+    assert full not in app.person.value and f"{full[:3]}{'*' * 14}{full[-1]}" in app.person.value
+
+
+def test_a_units_export_reads_back_as_its_list(settings: Settings, engine: Engine, released: list[str]) -> None:
+    seed_roster(engine)
+    sit(settings, engine, released[0], {"P003": True, "P004": False})
+    app = _app(engine)
+    app.unit.value, app.programme.value = "林州市", "induction"
+    app.export_unit()
+    rows = _workbook_rows(app.unit_link.value)
+    with Session(engine) as session:
+        expected = status_rows(unit_status(session, programmes()["induction"], "林州市", modules=modules(), now=NOW))
+    assert rows[0] == STATUS_COLUMNS
+    assert [dict(zip(STATUS_COLUMNS, r, strict=True)) for r in rows[1:]] == [
+        {k: (v if v != "" else None) for k, v in row.items()} for row in expected]
+    assert "ql-row-P003 ql-missing" in app.unit_table.value and "0/2 人已完成" in app.unit_table.value
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_searching_finds_by_part_of_a_name_and_exports_the_matches(engine: Engine) -> None:
+    seed_roster(engine)
+    app = _app(engine)
+    app.query.value = "欧阳"
+    app.search()
+    assert app.person_id == "P005"
+    rows = _workbook_rows(app.found.value)
+    assert [r[:2] for r in rows[1:]] == [("P005", "欧阳海峰")] and "*" in str(rows[1][2])
+    app.query.value = "不存在的人"
+    app.search()
+    assert "没有编号或姓名包含" in app.found.value
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_app_finds_the_shipped_programmes_and_courses_beside_voila_apps(
+        settings: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO / "voila_apps")  # where Voila starts the page's kernel
+    app = open_records({ROOT_ENV: str(settings.root), DB_ENV: settings.db_url})
+    assert app is not None
+    assert sorted(app.programmes) == ["induction", "leader_theory", "promotion"] and len(app.modules) == 6
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_broken_programme_files_are_shown_as_an_error_not_a_blank_page(
+        settings: Settings, engine: Engine, capsys: pytest.CaptureFixture[str]) -> None:
+    app = open_records({ROOT_ENV: str(settings.root), DB_ENV: settings.db_url},
+                       programmes=DATA / "bad_programmes", courses=REPO / "courses")
+    assert app is None
+    assert "无法读取培训项目或课程目录" in capsys.readouterr().out
