@@ -9,7 +9,7 @@ from datetime import datetime
 
 from grader.scoreboard.model import CITY, DrillDown, Filters, Tally, programme_title, verdict_text
 
-UNIT_COLUMNS = ("单位", "单位类别", "在册人数", "参考人数", "通过人数", "通过率")
+UNIT_COLUMNS = ("单位", "单位类别", "在册人数", "参考人次", "通过人次", "通过率")
 PEOPLE_COLUMNS = ("姓名（已隐去部分）", "职级", "考试", "最好成绩（%）", "是否通过", "考试次数", "最近考试时间")
 RULES = ("每人每类考试计一次：取统计期间内该类试卷当前成绩中最好的一次；任一次达到该试卷及格线即为通过。"
          "成绩含阅卷人给简答题的评分；尚待人工评分的简答题暂不计分。")

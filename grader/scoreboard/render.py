@@ -46,7 +46,7 @@ def summary(board: Board, filters: Filters) -> str:
     if not board.units:
         return "<p class='ql-summary'>名单中还没有单位和人员（先导入名单：qinglian roster import）。</p>"
     return (f"<p class='ql-summary'><b>{escape(filters.label)}</b>：全市在册 {city.people} 人，"
-            f"参考 {city.candidates} 人，通过 {city.passed} 人，通过率 <b>{percent(city.rate)}</b>。</p>")
+            f"参考 {city.candidates} 人次，通过 {city.passed} 人次（每人每类考试计一次），通过率 <b>{percent(city.rate)}</b>。</p>")
 
 
 def crumbs(path: Sequence[str]) -> str:
@@ -55,7 +55,7 @@ def crumbs(path: Sequence[str]) -> str:
 
 def units(drill: DrillDown, city_rate: float | None) -> str:
     """The unit (合计) and its sub-units: a table and a bar chart of pass rates."""
-    columns = ("单位", "单位类别", "在册人数", "参考人数", "通过人数", "通过率")
+    columns = ("单位", "单位类别", "在册人数", "参考人次", "通过人次", "通过率")
     rows = [_unit_cells(drill.tally, f"{drill.tally.unit}（合计）")] + [_unit_cells(t) for t in drill.sub_units]
     chart = rate_bars([(t.unit, t.rate, f"（{t.passed}/{t.candidates}）") for t in drill.sub_units], mark=city_rate)
     html = table(columns, rows, "ql-unit-table")
@@ -88,7 +88,7 @@ def ranking(ranked: Sequence[Ranked], minimum: int) -> str:
     rows = [["—" if r.rank is None else r.rank, r.tally.unit, r.tally.kind, r.tally.candidates, r.tally.passed,
              percent(r.tally.rate), r.note] for r in ranked]
     return (f"<p>按通过率排名（含下级单位；参考不足 {minimum} 人的单位不参与排名）：</p>"
-            + table(("名次", "单位", "单位类别", "参考人数", "通过人数", "通过率", "说明"), rows, "ql-ranking"))
+            + table(("名次", "单位", "单位类别", "参考人次", "通过人次", "通过率", "说明"), rows, "ql-ranking"))
 
 
 def periods(rates: Sequence[Rate], unit: str) -> str:
@@ -97,7 +97,7 @@ def periods(rates: Sequence[Rate], unit: str) -> str:
     rows = [[r.label, r.candidates, r.passed, percent(r.rate), "—" if r.mean is None else f"{r.mean:.1f}"]
             for r in rates]
     return (f"<p>{escape(unit)}各期间的通过率：</p>"
-            + table(("期间", "参考人数", "通过人数", "通过率", "平均成绩（%）"), rows, "ql-periods"))
+            + table(("期间", "参考人次", "通过人次", "通过率", "平均成绩（%）"), rows, "ql-periods"))
 
 
 def download_link(name: str, data: bytes, text: str) -> str:
