@@ -46,7 +46,8 @@ def summary(board: Board, filters: Filters) -> str:
     if not board.units:
         return "<p class='ql-summary'>名单中还没有单位和人员（先导入名单：qinglian roster import）。</p>"
     return (f"<p class='ql-summary'><b>{escape(filters.label)}</b>：全市在册 {city.people} 人，"
-            f"参考 {city.candidates} 人次，通过 {city.passed} 人次（每人每类考试计一次），通过率 <b>{percent(city.rate)}</b>。</p>")
+            f"参考 {city.candidates} 人次，通过 {city.passed} 人次（每人每类考试计一次），"
+            f"通过率 <b>{percent(city.rate)}</b>。</p>")
 
 
 def crumbs(path: Sequence[str]) -> str:
