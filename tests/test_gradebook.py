@@ -34,3 +34,10 @@ def test_migrating_twice_changes_nothing(engine: Engine) -> None:
     before = sorted(inspect(engine).get_table_names())
     migrate(engine)
     assert sorted(inspect(engine).get_table_names()) == before
+
+
+def test_nbgrader_tables_get_only_our_lookup_indexes(engine: Engine) -> None:
+    inspector = inspect(engine)
+    ours = {(table, tuple(index["column_names"])) for table in ("grade", "submitted_notebook")
+            for index in inspector.get_indexes(table) if str(index["name"]).startswith("ix_ql_")}
+    assert ours == {("grade", ("notebook_id",)), ("submitted_notebook", ("assignment_id",))}
