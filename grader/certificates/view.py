@@ -5,7 +5,6 @@ revocations; it never reads a private key."""
 
 from __future__ import annotations
 
-import base64
 import html
 import os
 from collections.abc import Callable, Mapping
@@ -25,6 +24,7 @@ from grader.certificates.verify import Verdict, verify_pdf, verify_qr
 from grader.gradebook.engine import connect
 from grader.gradebook.models import CertificateRevocationRow, CertificateRow, PersonRow
 from grader.settings import Settings
+from grader.workbook import download_link
 
 Clock = Callable[[], datetime]
 _COLOURS = {"authentic": "#17692b", "revoked": "#a15c00"}
@@ -73,9 +73,8 @@ def certificates_html(views: list[CertificateView]) -> str:
         if v.revoked:
             action = f"<span style='color:#b00'>{html.escape(v.revoked)}</span>"
         else:
-            data = base64.b64encode(v.pdf).decode("ascii")
-            action = (f"<a class='ql-download' download='{html.escape(v.filename)}' style='color:#1565c0;"
-                      f"text-decoration:underline' href='data:application/pdf;base64,{data}'>下载 PDF</a>")
+            action = download_link(v.filename, v.pdf, "下载 PDF", mime="application/pdf",
+                                   style="color:#1565c0;text-decoration:underline")
         rows.append("".join(f"<td {_CELL}>{cell}</td>" for cell in (html.escape(v.programme), html.escape(v.date),
                                                                       html.escape(v.serial), action)))
     header = "".join(f"<th {_CELL}>{title}</th>" for title in ("项目", "日期", "证书编号", ""))

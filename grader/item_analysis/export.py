@@ -3,14 +3,13 @@ summary on three sheets) or `.csv` (the item table, UTF-8 with BOM)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from grader.bank import ITEM_TYPES
 from grader.export import write_csv
 from grader.item_analysis.load import ItemAnalysisError
 from grader.item_analysis.stats import GROUP_FRACTION, ItemAnalysis
+from grader.workbook import workbook
 
 Cell = str | float | int | None
 ITEM_COLUMNS = ("题号", "题目", "题型", "满分", "已评分人数", "待评分人数", "平均分", "标准差", "难度(通过率)",
@@ -40,21 +39,6 @@ def summary_rows(analysis: ItemAnalysis) -> list[tuple[str, Cell]]:
             ("未计入总分（待评分）", "、".join(p.left_out))]
 
 
-def _append(sheet: Any, values: Sequence[Cell]) -> None:
-    sheet.append(list(values))
-    for cell in sheet[sheet.max_row]:
-        if isinstance(cell.value, str) and cell.value.startswith("="):
-            cell.data_type = "s"  # a text that starts with "=" stays text, never a formula
-
-
-def _sheet(workbook: Any, title: str, columns: Sequence[str], rows: Sequence[dict[str, Cell]]) -> None:
-    sheet = workbook.create_sheet(title)
-    _append(sheet, columns)
-    for row in rows:
-        _append(sheet, [row[c] for c in columns])
-    sheet.freeze_panes = "A2"
-
-
 def write_analysis(analysis: ItemAnalysis, path: Path) -> None:
     """`qinglian items --to FILE`: .xlsx or .csv, chosen by the file's suffix."""
     suffix = path.suffix.lower()
@@ -64,13 +48,8 @@ def write_analysis(analysis: ItemAnalysis, path: Path) -> None:
         return
     if suffix != ".xlsx":
         raise ItemAnalysisError(f"{path}: 不支持的导出格式 {path.suffix or '（无扩展名）'}，请用 .xlsx 或 .csv")
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    summary = workbook.active
-    summary.title = "试卷概况"
-    for key, value in summary_rows(analysis):
-        _append(summary, (key, value))
-    _sheet(workbook, "题目分析", ITEM_COLUMNS, item_rows(analysis))
-    _sheet(workbook, "选项分析", OPTION_COLUMNS, option_rows(analysis))
-    workbook.save(path)
+    path.write_bytes(workbook([("试卷概况", (), summary_rows(analysis)),
+                               ("题目分析", ITEM_COLUMNS,
+                                [[row[c] for c in ITEM_COLUMNS] for row in item_rows(analysis)]),
+                               ("选项分析", OPTION_COLUMNS,
+                                [[row[c] for c in OPTION_COLUMNS] for row in option_rows(analysis)])]))

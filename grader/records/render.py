@@ -4,7 +4,6 @@ Each block and step row carries a class (`ql-programme-<id>`, `ql-step-<step>`, 
 
 from __future__ import annotations
 
-import base64
 import html
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -13,7 +12,6 @@ from grader.programmes import ProgrammeStatus, StepStatus
 from grader.records.dossier import PersonCard, PersonRecord
 from grader.records.gate import ACTIONS, RECORD_KINDS
 
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _STYLE = ("<style>.ql-table{border-collapse:collapse;margin:4px 0 12px}.ql-table td,.ql-table th{border:1px solid #ccc;"
           "padding:3px 8px;text-align:left;vertical-align:top}.ql-table th{background:#f3f3f3}"
           ".ql-done .ql-mark{color:#080}.ql-missing .ql-mark{color:#b00}"
@@ -117,10 +115,3 @@ def unit_html(unit: str, statuses: Sequence[ProgrammeStatus]) -> str:
     title = statuses[0].title if statuses else ""
     return (f"{_STYLE}<h4>{_e(unit)} · {_e(title)}：{done}/{len(statuses)} 人已完成</h4>"
             + table(("编号", "姓名", "单位", "状态", "完成时间", "未完成的环节"), rows, "ql-unit-list", classes))
-
-
-def download_link(filename: str, data: bytes, label: str, css: str = "ql-download") -> str:
-    """An anchor that saves `data` as `filename` (Voila serves no files; the bytes travel in the link)."""
-    encoded = base64.b64encode(data).decode("ascii")
-    return (f"<a class='{css}' download='{html.escape(filename, quote=True)}' "
-            f"href='data:{XLSX_MIME};base64,{encoded}'>{_e(label)}</a>")

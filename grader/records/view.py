@@ -26,6 +26,7 @@ from grader.records.dossier import PersonRecord, find_people, load_requirements,
 from grader.records.gate import RECORD_KINDS, RecordError, correct_step, record_step, withdraw_step
 from grader.roster import units
 from grader.settings import Settings, content_folders
+from grader.workbook import download_link
 
 Clock = Callable[[], datetime]
 
@@ -169,7 +170,7 @@ class RecordsApp:
         with Session(self.engine) as session:
             people = find_people(session, self.query.value)
         self.found.value = (f"<p>找到 {len(people)} 人。</p>"
-                            + render.download_link("人员名单.xlsx", xlsx.xlsx_bytes("人员名单", xlsx.PEOPLE_COLUMNS,
+                            + download_link("人员名单.xlsx", xlsx.xlsx_bytes("人员名单", xlsx.PEOPLE_COLUMNS,
                                                                                 xlsx.people_rows(people)),
                                                    "导出名单（Excel）", "ql-found-download")
                             if people else _error(f"名单中没有编号或姓名包含 {self.query.value.strip()!r} 的人员"))
@@ -182,9 +183,9 @@ class RecordsApp:
         self.person_id = person_id
         self.person.value = render.person_html(record)
         self.person_export.value = " · ".join([
-            render.download_link(f"{person_id}-培训与关口.xlsx", xlsx.xlsx_bytes(
+            download_link(f"{person_id}-培训与关口.xlsx", xlsx.xlsx_bytes(
                 "培训与关口", xlsx.STATUS_COLUMNS, xlsx.status_rows(record.programmes)), "导出培训与关口状态（Excel）"),
-            render.download_link(f"{person_id}-关口记录.xlsx", xlsx.xlsx_bytes(
+            download_link(f"{person_id}-关口记录.xlsx", xlsx.xlsx_bytes(
                 "关口记录", xlsx.GATE_COLUMNS, xlsx.gate_rows(record)), "导出关口记录（Excel）", "ql-gate-download")])
         self.gate.show_for(record)
 
@@ -233,7 +234,7 @@ class RecordsApp:
         self.unit_table.value = render.unit_html(str(self.unit.value), statuses)
         name = f"{self.unit.value}-{self.programmes[str(self.programme.value)].title}"
         data = xlsx.xlsx_bytes(name, xlsx.STATUS_COLUMNS, xlsx.status_rows(statuses))
-        self.unit_link.value = render.download_link(f"{name}.xlsx", data, f"下载 {name}.xlsx（{len(statuses)} 人）",
+        self.unit_link.value = download_link(f"{name}.xlsx", data, f"下载 {name}.xlsx（{len(statuses)} 人）",
                                                     "ql-unit-xlsx")
 
 

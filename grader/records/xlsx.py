@@ -3,14 +3,13 @@ frozen header row, columns wide enough for Chinese text, dates as dates."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
 from pathlib import Path
 
 from grader.programmes import ProgrammeStatus
 from grader.records.dossier import PersonCard, PersonRecord
 from grader.records.gate import ACTIONS
+from grader.workbook import workbook
 
 Row = Mapping[str, object]
 STATUS_COLUMNS = ("编号", "姓名", "单位", "培训项目", "年度", "状态", "完成时间", "未完成的环节")
@@ -39,44 +38,9 @@ def gate_rows(record: PersonRecord) -> list[dict[str, object]]:
             for g in record.gate]
 
 
-def _width(value: object) -> int:
-    text = str(value or "")
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)  # CJK characters take two columns
-
-
 def xlsx_bytes(title: str, columns: Sequence[str], rows: Sequence[Row]) -> bytes:
     """A one-sheet workbook: the header, then the rows (missing cells left blank)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = title[:31]  # Excel's limit for sheet names
-    sheet.append(list(columns))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([_cell(row.get(column)) for column in columns])
-    sheet.freeze_panes = "A2"
-    for index, column in enumerate(columns, start=1):
-        widest = max([_width(column)] + [_width(row.get(column)) for row in rows])
-        sheet.column_dimensions[sheet.cell(1, index).column_letter].width = min(60, widest + 2)
-    for row_cells in sheet.iter_rows(min_row=2):
-        for cell in row_cells:
-            if isinstance(cell.value, datetime):
-                cell.number_format = "yyyy-mm-dd hh:mm"
-            elif isinstance(cell.value, date):
-                cell.number_format = "yyyy-mm-dd"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def _cell(value: object) -> object:
-    if value is None or isinstance(value, str | int | float | date):
-        return value
-    return str(value)
+    return workbook([(title, columns, [[row.get(column) for column in columns] for row in rows])])
 
 
 def write_xlsx(path: Path, title: str, columns: Sequence[str], rows: Sequence[Row]) -> Path:

@@ -3,17 +3,15 @@
 
 from __future__ import annotations
 
-import io
-from collections.abc import Sequence
 from datetime import datetime
 
 from grader.scoreboard.model import CITY, DrillDown, Filters, Tally, programme_title, verdict_text
+from grader.workbook import workbook
 
 UNIT_COLUMNS = ("单位", "单位类别", "在册人数", "参考人次", "通过人次", "通过率")
 PEOPLE_COLUMNS = ("姓名（已隐去部分）", "职级", "考试", "最好成绩（%）", "是否通过", "考试次数", "最近考试时间")
 RULES = ("每人每类考试计一次：取统计期间内该类试卷当前成绩中最好的一次；任一次达到该试卷及格线即为通过。"
          "成绩含阅卷人给简答题的评分；尚待人工评分的简答题暂不计分。")
-Sheet = tuple[str, Sequence[str], Sequence[Sequence[object]]]
 
 
 def _unit_row(tally: Tally, label: str | None = None) -> list[object]:
@@ -36,40 +34,6 @@ def about_rows(filters: Filters, unit: str | None, now: datetime) -> list[list[o
     return [["考试", programme_title(filters.programme)], ["统计期间", filters.period.label],
             ["单位", unit or CITY], ["导出时间", now], ["计分规则", RULES],
             ["个人信息", "姓名已隐去部分字，不含身份证号"]]
-
-
-def workbook(sheets: Sequence[Sheet]) -> bytes:
-    """One sheet per (title, columns, rows): a bold frozen header, widths for Chinese text,
-    rates as percentages, times as dates."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    book.remove(book.worksheets[0])  # the default empty sheet
-    for title, columns, rows in sheets:
-        sheet = book.create_sheet(title[:31])
-        sheet.append(list(columns))
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append(list(row))
-        sheet.freeze_panes = "A2"
-        for index, column in enumerate(columns, start=1):
-            widest = max([_width(column)] + [_width(row[index - 1]) for row in rows])
-            sheet.column_dimensions[sheet.cell(1, index).column_letter].width = min(80, widest + 2)
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                if column == "通过率" and isinstance(cell.value, float):
-                    cell.number_format = "0.0%"
-                elif isinstance(cell.value, datetime):
-                    cell.number_format = "yyyy-mm-dd hh:mm"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def _width(value: object) -> int:
-    text = "" if value is None else str(value)
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)  # CJK characters take two columns
 
 
 def drill_down_xlsx(drill: DrillDown, filters: Filters, now: datetime) -> bytes:

@@ -101,14 +101,6 @@ def periods(rates: Sequence[Rate], unit: str) -> str:
             + table(("期间", "参考人次", "通过人次", "通过率", "平均成绩（%）"), rows, "ql-periods"))
 
 
-def download_link(name: str, data: bytes, text: str) -> str:
-    import base64
-
-    href = "data:application/vnd.openxmlformats-officedocument.spreadsheetml.sheet;base64," + base64.b64encode(
-        data).decode("ascii")
-    return f"<a class='ql-download' download='{escape(name)}' href='{href}'>{escape(text)}</a>"
-
-
 def error(message: str) -> str:
     return f"<p style='color:#b00'>{escape(message)}</p>"
 

@@ -38,6 +38,7 @@ from grader.scoreboard.model import (
 )
 from grader.scoreboard.query import board, by_period, drill_down
 from grader.settings import Settings, content_folders
+from grader.workbook import download_link
 
 KINDS = [("全部单位", "")] + [(kind, kind) for kind in UNIT_KINDS]
 NOTICE = ("<p style='color:#555'>成绩榜只公布统计数字和隐去部分字的姓名，不显示身份证号。每人每类考试计一次："
@@ -214,7 +215,7 @@ class ScoreboardPage:
             return
         name = file_name(self.filters, self.unit)
         data = drill_down_xlsx(self.drill, self.filters, self.clock())
-        self.download.value = render.download_link(name, data, f"下载 {name}")
+        self.download.value = download_link(name, data, f"下载 {name}")
 
     def _cleared(self) -> None:
         """Every person's programme status: seconds for a large city, so only when asked."""
