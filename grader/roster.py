@@ -43,12 +43,16 @@ class Person:
     category: str
 
 
+def check_digit(first17: str) -> str:
+    """GB 11643 (ISO 7064 MOD 11-2) check character of an ID number's first 17 digits."""
+    return _CHECK[sum(int(digit) * weight for digit, weight in zip(first17, _WEIGHTS, strict=True)) % 11]
+
+
 def id_number_valid(number: str) -> bool:
     """An 18-digit resident ID number with the right check digit (GB 11643)."""
     if len(number) != 18 or not number[:17].isdigit():
         return False
-    total = sum(int(digit) * weight for digit, weight in zip(number[:17], _WEIGHTS, strict=True))
-    return _CHECK[total % 11] == number[17].upper()
+    return check_digit(number[:17]) == number[17].upper()
 
 
 def mask_id_number(number: str) -> str:

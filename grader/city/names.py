@@ -8,6 +8,8 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from grader.roster import check_digit
+
 # The usual municipal organs and bodies of a Chinese prefecture-level city (generic: every city has them).
 DEPARTMENTS = (
     "市纪委监委", "市委办公室", "市委组织部", "市委宣传部", "市委统战部", "市委政法委", "市委网信办",
@@ -29,13 +31,6 @@ SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁�
             "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
 _MALE = "伟强磊军洋勇杰涛明超刚平辉建文力斌宇浩凯鹏晨阳峰波亮鑫健永志国庆东海江瑞泽俊"
 _FEMALE = "芳娜敏静丽艳娟秀霞桂英华玉兰萍红琳雪梅婷慧颖洁欣怡佳琪涵萱诺桐倩蕾璐莉丹"
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK = "10X98765432"
-
-
-def check_digit(first17: str) -> str:
-    """GB 11643 (ISO 7064 MOD 11-2) check character of the first 17 digits."""
-    return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True)) % 11]
 
 
 def id_number(region: str, birth: date, sequence: int) -> str:
