@@ -71,6 +71,11 @@ class Programme:
         values = {"category": category, "rank": rank}
         return all(values[field] in allowed for field, allowed in self.applies_to)
 
+    @property
+    def audience(self) -> str:
+        """Who the programme is for, as a reader of a record page says it ("" : everyone)."""
+        return "，".join(f"{_APPLIES_KEYS[field]}为{'、'.join(allowed)}" for field, allowed in self.applies_to)
+
 
 class ProgrammeError(Exception):
     def __init__(self, problems: Sequence[Problem | str]) -> None:
@@ -254,10 +259,19 @@ class ProgrammeStatus:
     name: str = ""
     unit: str = ""
     year: int | None = None  # for yearly programmes: the year the status is for
+    applies: bool = True  # False: the person is outside the programme's applies_to, nothing is owed
+    audience: str = ""  # Programme.audience, to say why it does not apply
 
     @property
     def cleared(self) -> bool:
         return all(s.done for s in self.steps)
+
+    @property
+    def state(self) -> str:
+        """已完成, 未完成, or 不适用 for a person the programme does not apply to (and has not cleared)."""
+        if self.cleared:
+            return "已完成"
+        return "未完成" if self.applies else "不适用"
 
     @property
     def missing(self) -> tuple[StepStatus, ...]:
@@ -363,9 +377,11 @@ def people_status(session: Session, programme: Programme, person_ids: Sequence[s
         raise ProgrammeError([f"{programme.file}: {programme.title}需要课程目录（courses/）才能判断课程模块"])
     year = year or (now or datetime.now()).year
     ids = list(dict.fromkeys(person_ids))
-    people: dict[str, tuple[str, str]] = {}
-    for narrowed in for_people(select(PersonRow.id, PersonRow.name, PersonRow.unit), PersonRow.id, ids):
-        people.update((pid, (name, unit)) for pid, name, unit in session.execute(narrowed))
+    people: dict[str, tuple[str, str, bool]] = {}
+    query = select(PersonRow.id, PersonRow.name, PersonRow.unit, PersonRow.category, PersonRow.rank)
+    for narrowed in for_people(query, PersonRow.id, ids):
+        people.update((pid, (name, unit, programme.applies(category, rank)))
+                      for pid, name, unit, category, rank in session.execute(narrowed))
     ids = [i for i in ids if i in people]  # a crowd's read brought everyone: kept are those asked for
     exams = {s.blueprint: exam_scores(session, s.blueprint, ids) for s in programme.steps if s.kind == "exam"}
     credits = _credits(session, ids) if any(s.kind == "modules" for s in programme.steps) else {}
@@ -381,9 +397,9 @@ def people_status(session: Session, programme: Programme, person_ids: Sequence[s
                 steps += _module_steps(modules, person, credits)
             else:
                 steps.append(_record_step(spec, records.get(person, []), year))
-        name, unit = people[person]
+        name, unit, applies = people[person]
         statuses.append(ProgrammeStatus(person, programme.id, programme.title, tuple(steps), name, unit,
-                                        year if programme.yearly else None))
+                                        year if programme.yearly else None, applies, programme.audience))
     return statuses
 
 
