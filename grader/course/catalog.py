@@ -25,12 +25,17 @@ class Module:
     path: Path
     practice: tuple[Item, ...]
     checks: tuple[str, ...]  # practice item ids, in the order the notebook asks them
+    sections: tuple[str, ...] = ()  # the heading each check is asked under, as `checks`
 
     def item(self, item_id: str) -> Item:
         for item in self.practice:
             if item.id == item_id:
                 return item
         raise KeyError(f"{self.path.name}: 没有自测题 {item_id}")
+
+    def section(self, item_id: str) -> str:
+        """The heading (without its #) a self-check is asked under; "" before any heading."""
+        return dict(zip(self.checks, self.sections, strict=False)).get(item_id, "")
 
 
 @dataclass(frozen=True)
@@ -55,12 +60,16 @@ def _source(cell: dict[str, Any]) -> str:
     return "".join(source) if isinstance(source, list) else str(source)
 
 
-def _check_calls(cells: list[dict[str, Any]]) -> list[tuple[int, str]]:
-    calls = []
+def _check_calls(cells: list[dict[str, Any]]) -> list[tuple[int, str, str]]:
+    """(cell number, item id, the section heading above it) for every module.check(…) cell."""
+    calls, heading = [], ""
     for number, cell in enumerate(cells):
         text = _source(cell).strip()
+        if cell.get("cell_type") == "markdown":
+            headings = [line for line in text.splitlines() if line.startswith(("## ", "### "))]
+            heading = headings[-1].lstrip("#").strip() if headings else heading
         if cell.get("cell_type") == "code" and text.startswith("module.check(") and text.endswith(")"):
-            calls.append((number, text[len("module.check("):-1].strip().strip("\"'")))
+            calls.append((number, text[len("module.check("):-1].strip().strip("\"'"), heading))
     return calls
 
 
@@ -102,7 +111,7 @@ def _structure_problems(file: str, cells: list[dict[str, Any]], module_id: str) 
     return problems
 
 
-def _practice_problems(file: str, practice: Path, checks: list[tuple[int, str]],
+def _practice_problems(file: str, practice: Path, checks: list[tuple[int, str, str]],
                        exam_items: Sequence[Item], area: object) -> tuple[list[CourseProblem], tuple[Item, ...]]:
     if not practice.exists():
         return [CourseProblem(file, None, f"找不到自测题库 {practice}")], ()
@@ -121,12 +130,12 @@ def _practice_problems(file: str, practice: Path, checks: list[tuple[int, str]],
             problems.append(CourseProblem(file, None, f"{item.id}: 自测题只能是单选、多选或判断题"))
         if item.area != area:
             problems.append(CourseProblem(file, None, f"{item.id}: 领域 {item.area} 与本模块 {area} 不符"))
-    for number, item_id in checks:
+    for number, item_id, _ in checks:
         if item_id not in items:
             problems.append(CourseProblem(file, number, f"自测题 {item_id!r} 不在 {practice.name} 中"))
     if not checks:
         problems.append(CourseProblem(file, None, "至少需要一道自测题（module.check(…)）"))
-    return problems, tuple(items[i] for _, i in checks if i in items)
+    return problems, tuple(items[i] for _, i, _ in checks if i in items)
 
 
 def read_module(path: Path, exam_items: Sequence[Item] = ()) -> tuple[Module | None, list[CourseProblem]]:
@@ -150,7 +159,8 @@ def read_module(path: Path, exam_items: Sequence[Item] = ()) -> tuple[Module | N
     if problems:
         return None, problems
     module = Module(str(meta["module"]), str(meta["title"]), str(meta["covers"]), float(meta["hours"]),
-                    int(meta["order"]), path, practice, tuple(i for _, i in checks))
+                    int(meta["order"]), path, practice, tuple(i for _, i, _ in checks),
+                    tuple(heading for _, _, heading in checks))
     return module, []
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from grader.bank import Item
 from grader.course.catalog import Module, load_catalog, read_module
 from grader.course.identity import Learner, SignInError, known_learner, sign_in, token_for, workspace_secret
-from grader.course.study import ModuleProgress, progress, record_answer, record_visit
+from grader.course.study import CheckResult, ModuleProgress, progress, record_answer, record_visit
 from grader.gradebook.engine import connect
 from grader.settings import Settings
 
@@ -39,14 +39,20 @@ class LearnerBar:
     """The top of every course page: who is studying. Signs the learner in (or takes them from
     JupyterHub or a signed link) and tells the page when they are known."""
 
-    def __init__(self, engine: Engine, root: Path, environ: Mapping[str, str], title: str,
-                 on_learner: Callable[[Learner], None]) -> None:
-        self.engine, self.on_learner, self.title = engine, on_learner, title
+    def __init__(self, engine: Engine, root: Path, environ: Mapping[str, str], title: str) -> None:
+        self.engine, self.title = engine, title
         self.secret = workspace_secret(root)
         self.widget = widgets.VBox()
         self.widget.add_class("ql-header")
+        self.on_learner: Callable[[Learner], None] = lambda _: None
         with Session(engine) as session:
             self.learner = known_learner(session, environ, self.secret)
+
+    def start(self, on_learner: Callable[[Learner], None]) -> None:
+        """Show who is studying, or the sign-in form. Separate from construction because the page's
+        callback may use the bar itself (its links): a learner known from the link or from JupyterHub
+        is announced at once, before a constructor would have returned."""
+        self.on_learner = on_learner
         if self.learner:
             self._known(self.learner)
         else:
@@ -93,12 +99,13 @@ class LiveModule:
         self.module, self.engine = module, engine
         self.progress = widgets.HTML()
         self.progress.add_class("ql-progress")
-        self.bar = LearnerBar(engine, root, environ, module.title, self._signed_in)
+        self.bar = LearnerBar(engine, root, environ, module.title)
+        self.bar.start(self._signed_in)
         display(self.bar.widget)
 
     @property
     def learner(self) -> Learner | None:
-        return self.bar.learner if hasattr(self, "bar") else None
+        return self.bar.learner
 
     def _signed_in(self, learner: Learner) -> None:
         with Session(self.engine) as session, session.begin():
@@ -117,7 +124,7 @@ class LiveModule:
         self.progress.value = f"<p><b>本模块学习进度：</b>{done}</p>"
 
     def check(self, item_id: str) -> None:
-        """A self-check: answer, get feedback with the explanation, try again if wrong."""
+        """A self-check: answer; a right answer gets the explanation, a wrong one where to re-read."""
         item = self.module.item(item_id)
         chooser, value = _chooser(item)
         button = widgets.Button(description="提交答案")
@@ -135,7 +142,7 @@ class LiveModule:
             except SQLAlchemyError:
                 feedback.value = "<p style='color:#b00'>保存失败，答案未记录，请重试。</p>"
                 return
-            feedback.value = self._feedback(result.correct, result.blank, result.explanation, result.credited_hours)
+            feedback.value = self._feedback(result)
             self._refresh()
 
         button.on_click(submit)
@@ -146,14 +153,16 @@ class LiveModule:
         display(box)
 
     @staticmethod
-    def _feedback(correct: bool, blank: bool, explanation: str, credited: float | None) -> str:
-        if blank:
+    def _feedback(result: CheckResult) -> str:
+        if result.blank:
             return "<p style='color:#b00'>请先选择答案。</p>"
-        verdict = ("<p style='color:#080'><b>回答正确。</b></p>" if correct
-                   else "<p style='color:#b00'><b>回答不正确，</b>请再想一想，可以重新作答。</p>")
-        parts = [verdict, f"<p>解析：{html.escape(explanation)}</p>" if explanation else ""]
-        if credited is not None:
-            parts.append(f"<p style='color:#080'>本模块自测全部答对，已记 {credited:g} 学时。</p>")
+        if not result.correct:
+            return ("<p style='color:#b00'><b>回答不正确，</b>可以重新作答。</p>"
+                    f"<p>提示：{html.escape(result.hint)}</p>")
+        parts = ["<p style='color:#080'><b>回答正确。</b></p>",
+                 f"<p>解析：{html.escape(result.explanation)}</p>" if result.explanation else ""]
+        if result.credited_hours is not None:
+            parts.append(f"<p style='color:#080'>本模块自测全部答对，已记 {result.credited_hours:g} 学时。</p>")
         return "".join(parts)
 
     def summary(self) -> None:
@@ -200,10 +209,12 @@ def open_index(*, courses: Path | None = None, environ: Mapping[str, str] | None
     table = widgets.HTML("<p>登录后显示课程目录和学习进度。</p>")
     table.add_class("ql-index")
 
+    bar = LearnerBar(engine, settings.root, env, "廉政教育课程")
+
     def show(learner: Learner) -> None:
         with Session(engine) as session:
             table.value = _progress_table(bar, progress(session, learner.id, modules))
 
-    bar = LearnerBar(engine, settings.root, env, "廉政教育课程", show)
+    bar.start(show)
     display(widgets.VBox([bar.widget, table]))
     return bar

@@ -17,9 +17,15 @@ from grader.scoring import Verdict, score_answer
 
 @dataclass(frozen=True)
 class CheckResult:
+    """What the learner is told about one answer. The explanation quotes the source and so gives the
+    key away, and so may the source itself (a document's title can carry the date a question asks
+    about): both are kept until the answer is right. A wrong answer gets `hint` instead: the section
+    of the module to re-read, which says where the answer is but not what it is."""
+
     correct: bool
     blank: bool
-    explanation: str
+    explanation: str  # only when correct
+    hint: str  # only when wrong
     passed: int  # self-checks of the module answered correctly so far
     total: int
     credited_hours: float | None  # set when this answer completed the module
@@ -55,7 +61,8 @@ def _passed(session: Session, learner: str, module: Module) -> set[str]:
 
 def record_answer(session: Session, learner: str, module: Module, item_id: str, answer: str) -> CheckResult:
     """Judge one self-check answer, keep it, and credit the module's hours the first time every
-    self-check of the module has been answered correctly."""
+    self-check of the module has been answered correctly. Wrong answers may be retried without limit
+    (this is practice, not the exam), so nothing shown after a wrong answer may contain the key."""
     item = module.item(item_id)
     score = score_answer(item.type, item.key or "", item.letters, answer, 1.0)
     correct = score.verdict is Verdict.CORRECT
@@ -68,8 +75,16 @@ def record_answer(session: Session, learner: str, module: Module, item_id: str, 
         session.add(StudyCreditRow(learner_id=learner, module=module.id, hours=module.hours, completed_at=now(),
                                    evidence=f"{len(module.checks)} 道自测题全部答对（服务器判分）"))
         credited = module.hours
-    return CheckResult(correct, score.verdict is Verdict.BLANK, item.explanation, len(passed),
+    blank = score.verdict is Verdict.BLANK
+    return CheckResult(correct, blank, item.explanation if correct else "",
+                       reread_hint(module, item_id) if not correct and not blank else "", len(passed),
                        len(module.checks), credited)
+
+
+def reread_hint(module: Module, item_id: str) -> str:
+    """Where to look after a wrong answer, without the answer."""
+    section = module.section(item_id)
+    return f"请重读本模块“{section}”一节，再作答。" if section else "请重读本模块的正文，再作答。"
 
 
 def progress(session: Session, learner: str, modules: Sequence[Module]) -> list[ModuleProgress]:
