@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -240,11 +253,69 @@ class GateRecordRow(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     text: Mapped[str | None] = mapped_column(Text, nullable=True)  # the commitment's own words
     reason: Mapped[str] = mapped_column(Text, default="")  # why a correction or withdrawal was made
+    # the promotion case the step was recorded for (migration 0011); None: not for a case
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("ql_promotion_case.id"), nullable=True, index=True)
 
     # a row is replaced at most once, so two people correcting the same record cannot both win
     __table_args__ = (Index("ix_ql_gate_record_person", "person_id", "kind"),
                       Index("ix_ql_gate_record_replaces", "replaces", unique=True))
 
+
+
+# --- Records: promotion cases and score reviews (migration 0011) ---
+
+
+class PromotionCaseRow(Base):
+    """任职事项: the organisation department opens a case for a person up for promotion; the gate
+    steps are recorded for it. A case is closed or cancelled once (who, when, why), never reopened."""
+
+    __tablename__ = "ql_promotion_case"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("ql_person.id"), index=True)
+    programme: Mapped[str] = mapped_column(String(32))
+    position: Mapped[str] = mapped_column(String(128))  # 拟任职务
+    notice_start: Mapped[date] = mapped_column(Date)  # 公示
+    notice_end: Mapped[date] = mapped_column(Date)
+    decision_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # 任职决定 (planned or made)
+    opened_by: Mapped[str] = mapped_column(String(64))
+    opened_at: Mapped[datetime] = mapped_column(DateTime)
+    state: Mapped[str] = mapped_column(String(16))  # open | closed | cancelled
+    ended_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    end_reason: Mapped[str] = mapped_column(Text, default="")
+
+    # one open case per person and programme, whatever two browsers do at once
+    __table_args__ = (Index("ux_ql_promotion_case_open", "person_id", "programme", unique=True,
+                            sqlite_where=text("state = 'open'"), postgresql_where=text("state = 'open'")),)
+
+
+class ScoreReviewRow(Base):
+    """成绩复核 of one graded result: who asked (the candidate, or the department for them) and
+    why, the first marks as they stood, the second marker's marks (given without seeing the
+    first), the outcome and who decided. Nothing here is overwritten."""
+
+    __tablename__ = "ql_score_review"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    result_id: Mapped[int] = mapped_column(ForeignKey("ql_result.id"))
+    person_id: Mapped[str] = mapped_column(String(128), index=True)
+    assignment: Mapped[str] = mapped_column(String(128))
+    requested_by: Mapped[str] = mapped_column(String(64))
+    on_behalf: Mapped[bool] = mapped_column(Boolean)  # the department asked for the candidate
+    requested_at: Mapped[datetime] = mapped_column(DateTime)
+    reason: Mapped[str] = mapped_column(Text)
+    first_marks: Mapped[dict[str, float]] = mapped_column(JSON)  # essay -> points, when asked
+    first_score: Mapped[float] = mapped_column(Float)
+    marker: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    second_marks: Mapped[dict[str, float] | None] = mapped_column(JSON, nullable=True)
+    marked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(16), nullable=True)  # upheld | changed
+    final_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    # a result is reviewed once
+    __table_args__ = (Index("ux_ql_score_review_result", "result_id", unique=True),)
 
 
 # --- Certificates: issued certificates, keys and revocations (migration 0006) ---
