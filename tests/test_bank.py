@@ -55,6 +55,12 @@ BAD_CASES: dict[str, tuple[tuple[str, ...], list[str]]] = {
     "truefalse-not-bool": (("truefalse-not-bool.yaml",), [
         "{0}:8: 判断题的 answer 应为 true 或 false，而不是 '正确'",
     ]),
+    "alias-bomb": (("alias-bomb.yaml",), [
+        "{0}:9: 别名展开后的内容过多（超过 100000 个值），疑似“别名炸弹”；请直接写出内容，少用别名",
+    ]),
+    "alias-recursive": (("alias-recursive.yaml",), [
+        "{0}:14: 别名 *item 引用了包含它自己的内容（循环引用），无法展开",
+    ]),
     "yaml-syntax-error": (("yaml-syntax-error.yaml",), [
         "{0}:7: YAML 语法错误：mapping values are not allowed here",
     ]),

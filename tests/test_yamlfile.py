@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
+from grader import yamlfile
 from grader.yamlfile import LocatedDict, LocatedList, Problem, YamlFileError, load
 
 
@@ -137,3 +141,148 @@ def test_an_unknown_tag_is_reported_with_its_line(tmp_path: Path) -> None:
         load(path)
     assert caught.value.problem.file == str(path)
     assert caught.value.problem.line == 2
+
+
+# ---------------------------------------------------------------- aliases: recursion and bombs
+# A generated file is a list of layers, one per line: `l3: &l3 [x, *l1, *l0]`. A layer holds
+# plain values and aliases to earlier layers, or (a cycle) to itself. The expected outcome is
+# worked out here from the shape alone, independently of the loader.
+
+Element = tuple[str, int]  # ("s", n): the plain value vn; ("a", j): an alias to layer j
+
+
+def layers_text(layers: list[list[Element]]) -> str:
+    def shown(element: Element) -> str:
+        kind, n = element
+        return f"v{n}" if kind == "s" else f"*l{n}"
+    return "".join(f"l{i}: &l{i} [{', '.join(shown(e) for e in layer)}]\n" for i, layer in enumerate(layers))
+
+
+def expanded(layers: list[list[Element]], index: int) -> list[object]:
+    return [f"v{n}" if kind == "s" else expanded(layers, n) for kind, n in layers[index]]
+
+
+def expected_outcome(layers: list[list[Element]]) -> tuple[str, int, int]:
+    """("cycle" | "bomb", line, 0) or ("ok", 0, number of values in the expanded document)."""
+    sizes: list[int] = []
+    added = 0
+    for i, layer in enumerate(layers):
+        size = 1
+        for kind, n in layer:
+            if kind == "a" and n == i:
+                return "cycle", i + 1, 0
+            if kind == "a":
+                added += sizes[n]
+                if added > yamlfile.MAX_ALIAS_VALUES:
+                    return "bomb", i + 1, 0
+            size += 1 if kind == "s" else sizes[n]
+        sizes.append(size)
+    return "ok", 0, 1 + sum(1 + size for size in sizes)  # the top mapping, each key, each layer
+
+
+@st.composite
+def alias_shapes(draw: st.DrawFn) -> list[list[Element]]:
+    count = draw(st.integers(1, 30))
+    layers: list[list[Element]] = []
+    for i in range(count):
+        earlier = st.tuples(st.just("a"), st.integers(0, i - 1) | st.just(i - 1)) if i else st.nothing()
+        element = st.tuples(st.just("s"), st.integers(0, 9)) | earlier
+        layers.append(draw(st.lists(element, min_size=1, max_size=12)))
+    cycle = draw(st.none() | st.none() | st.none() | st.integers(0, count - 1))
+    if cycle is not None:  # one layer also holds an alias to itself
+        layers[cycle].insert(draw(st.integers(0, len(layers[cycle]))), ("a", cycle))
+    return layers
+
+
+class CountedConstructions:
+    """Counts the values the loader builds: the work it does, whatever the clock says."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls = 0
+        original = yamlfile._construct
+
+        def counted(*args: Any) -> Any:
+            self.calls += 1
+            return original(*args)
+
+        monkeypatch.setattr(yamlfile, "_construct", counted)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(layers=alias_shapes())
+def test_any_alias_shape_loads_or_is_refused_at_its_line_and_the_work_is_bounded(
+        tmp_path: Path, layers: list[list[Element]]) -> None:
+    path = tmp_path / "aliases.yaml"
+    path.write_text(layers_text(layers), encoding="utf-8")
+    outcome, line, values = expected_outcome(layers)
+    event(outcome)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        counter = CountedConstructions(monkeypatch)
+        if outcome == "ok":
+            data = load(path)
+            assert data == {f"l{i}": expanded(layers, i) for i in range(len(layers))}
+            assert counter.calls == values <= len(layers) * 13 + 1 + yamlfile.MAX_ALIAS_VALUES
+            return
+        with pytest.raises(YamlFileError) as caught:
+            load(path)
+    assert counter.calls == 0  # refused before anything was built
+    assert caught.value.problem.file == str(path)
+    assert caught.value.problem.line == line
+    assert ("循环引用" if outcome == "cycle" else "别名炸弹") in caught.value.problem.message
+
+
+@pytest.mark.parametrize("depth", [2, 5, 6, 9, 20, 60])
+def test_nested_alias_bombs_of_any_depth_are_refused_without_being_expanded(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, depth: int) -> None:
+    """The classic "billion laughs": nine copies of the layer before, `depth` times (9**60 values)."""
+    layers: list[list[Element]] = [[("s", n) for n in range(9)]] + [[("a", i)] * 9 for i in range(depth - 1)]
+    path = tmp_path / "lol.yaml"
+    path.write_text(layers_text(layers), encoding="utf-8")
+    counter = CountedConstructions(monkeypatch)
+    outcome, line, values = expected_outcome(layers)
+    if outcome == "ok":  # small enough to be what a trainer meant
+        assert len(str(load(path))) > 0
+        assert counter.calls == values
+        return
+    with pytest.raises(YamlFileError) as caught:
+        load(path)
+    message = f"别名展开后的内容过多（超过 {yamlfile.MAX_ALIAS_VALUES} 个值），疑似“别名炸弹”；请直接写出内容，少用别名"
+    assert caught.value.problem == Problem(str(path), line, message)
+    assert counter.calls == 0
+
+
+@pytest.mark.parametrize(("text", "line", "message"), [
+    ("a: &a [*a]\n", 1, "别名 *a 引用了包含它自己的内容（循环引用），无法展开"),
+    ("a: &a\n  b:\n    c: [1, *a]\n", 3, "别名 *a 引用了包含它自己的内容（循环引用），无法展开"),
+    ("a: &a {self: *a}\n", 1, "别名 *a 引用了包含它自己的内容（循环引用），无法展开"),
+    ("x: 1\ny: *nowhere\n", 2, "别名 *nowhere 没有定义（前面找不到 &nowhere）"),
+], ids=["list-contains-itself", "deep-inside-itself", "mapping-contains-itself", "undefined"])
+def test_a_bad_alias_is_reported_at_its_line(tmp_path: Path, text: str, line: int, message: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(YamlFileError) as caught:
+        load(path)
+    assert caught.value.problem == Problem(str(path), line, message)
+
+
+def test_nesting_deeper_than_the_limit_is_refused_at_its_line(tmp_path: Path) -> None:
+    depth = yamlfile.MAX_DEPTH + 1
+    path = write(tmp_path, "a: " + "[" * depth + "]" * depth + "\n")
+    with pytest.raises(YamlFileError) as caught:
+        load(path)
+    assert caught.value.problem == Problem(str(path), 1, f"嵌套超过 {yamlfile.MAX_DEPTH} 层，无法读取")
+    write(tmp_path, "a: " + "[" * 10 + "]" * 10 + "\n", "ok.yaml")
+    assert load(tmp_path / "ok.yaml")["a"] == [[[[[[[[[[]]]]]]]]]]
+
+
+def test_a_reused_source_is_a_fresh_copy_with_the_anchor_line(tmp_path: Path) -> None:
+    data = load(write(tmp_path, """
+        common: &src
+          document: 《中国共产党纪律处分条例》（2023）
+          clause: 第二十七条
+        items:
+          - source: *src
+          - source: *src
+        """))
+    first, second = (item["source"] for item in data["items"])
+    assert first == second == {"document": "《中国共产党纪律处分条例》（2023）", "clause": "第二十七条"}
+    assert first is not second and (first.line, first.line_of("clause")) == (1, 3)  # where the anchor is
