@@ -1,10 +1,15 @@
-"""Reading a submitted notebook as data: answers are parsed as literals, never executed."""
+"""Reading a submitted notebook as data: answers are parsed as literals, never executed.
+
+A submission is untrusted JSON of any shape: every level (the notebook, a cell, its metadata, its
+source) is checked for its type before it is used, so a malformed part becomes a reason for review
+or a SubmissionError, never an exception of another kind."""
 
 from __future__ import annotations
 
 import ast
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,23 +48,39 @@ class Layout:
     assignment: str
     answers: dict[str, str]  # answer name -> cell type ("code" or "markdown")
     locked: dict[str, LockedCell]  # grade_id -> the released cell
+    answer_meta: dict[str, dict[str, Any]] | None = None  # answer name -> its released nbgrader metadata
 
 
 @dataclass(frozen=True)
 class ParsedSubmission:
     answers: dict[str, Answer]
     tampered: tuple[str, ...]  # grade_ids of locked cells that were changed or removed
-    cells: list[dict[str, Any]]
+    cells: list[Any]
     text: str  # the file as handed in
+    warnings: tuple[str, ...] = ()  # whatever else a person must look at (duplicated cells, …)
 
 
 class SubmissionError(Exception):
     """The submission cannot be graded at all (broken file, wrong paper)."""
 
 
-def cell_source(cell: dict[str, Any]) -> str:
+def nbgrader_meta(cell: object) -> dict[str, Any]:
+    """A cell's nbgrader metadata, or {} where the cell, its metadata or that entry is not an object."""
+    if not isinstance(cell, dict):
+        return {}
+    metadata = cell.get("metadata")
+    meta = metadata.get("nbgrader") if isinstance(metadata, dict) else None
+    return meta if isinstance(meta, dict) else {}
+
+
+def cell_source(cell: dict[str, Any]) -> str | None:
+    """The cell's text; None when its source is neither a string nor a list of strings."""
     source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
+    if isinstance(source, str):
+        return source
+    if isinstance(source, list) and all(isinstance(line, str) for line in source):
+        return "".join(source)
+    return None
 
 
 def checksum(cell: dict[str, Any]) -> str:
@@ -67,23 +88,31 @@ def checksum(cell: dict[str, Any]) -> str:
     return str(compute_checksum(node))
 
 
+def shown(value: object, limit: int = 40) -> str:
+    """A value from the submission as it may appear in a message: short, one line."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def layout_of(released: dict[str, Any], assignment: str) -> Layout:
     answers: dict[str, str] = {}
+    answer_meta: dict[str, dict[str, Any]] = {}
     locked: dict[str, LockedCell] = {}
     for cell in released["cells"]:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
+        meta = nbgrader_meta(cell)
         if meta.get("solution"):
             answers[meta["grade_id"]] = cell["cell_type"]
+            answer_meta[meta["grade_id"]] = meta
         elif meta.get("locked"):
-            locked[meta["grade_id"]] = LockedCell(meta["checksum"], cell["cell_type"], cell_source(cell), meta)
-    return Layout(assignment, answers, locked)
+            locked[meta["grade_id"]] = LockedCell(meta["checksum"], cell["cell_type"], cell_source(cell) or "", meta)
+    return Layout(assignment, answers, locked, answer_meta)
 
 
 def read_code_answer(source: str, name: str) -> Answer:
     """`name = "B"` gives "B"; anything that is not one assignment of a constant to `name` is
     refused without being run (ast.parse only builds a tree)."""
     if len(source) > MAX_ANSWER_CHARS:
-        return Answer(name, None, False, f"答题单元格超过 {MAX_ANSWER_CHARS} 个字符")
+        return Answer(name, None, False, f"答题单元格超过 {MAX_ANSWER_CHARS} 个字符，记 0 分")
     plain = _PLAIN.fullmatch(source)
     if plain and plain.group(1) == name:
         return Answer(name, plain.group(2), True)
@@ -103,27 +132,40 @@ def read_code_answer(source: str, name: str) -> Answer:
 
 def _answer(cell: dict[str, Any], name: str, cell_type: str) -> Answer:
     if cell.get("cell_type") != cell_type:
-        return Answer(name, None, False, f"答题单元格类型被改为 {cell.get('cell_type')}")
+        return Answer(name, None, False, f"答题单元格类型被改为 {shown(cell.get('cell_type'))}")
     source = cell_source(cell)
+    if source is None:
+        return Answer(name, None, False, f"答题单元格的 source 不是文本：{shown(cell.get('source'))}，记 0 分")
     if cell_type == "markdown":
+        if len(source) > MAX_ANSWER_CHARS:
+            return Answer(name, None, False, f"答题单元格超过 {MAX_ANSWER_CHARS} 个字符，记 0 分")
         return Answer(name, source.strip() or None, True)
     return read_code_answer(source, name)
 
 
-def parse_submission(text: str, layout: Layout) -> ParsedSubmission:
-    """Parse one submitted notebook's JSON against the released layout."""
+def _notebook_cells(text: str) -> list[Any]:
     try:
         nb = json.loads(text)
-        cells = nb["cells"]
-        if not isinstance(cells, list):
-            raise TypeError("cells is not a list")
-    except (ValueError, KeyError, TypeError) as error:
-        raise SubmissionError(f"不是有效的 notebook 文件：{error}") from error
+    except (ValueError, RecursionError) as error:
+        raise SubmissionError(f"不是有效的 notebook 文件：{type(error).__name__}: {error}") from error
+    if not isinstance(nb, dict):
+        raise SubmissionError(f"不是有效的 notebook 文件：顶层是 {type(nb).__name__}，不是对象")
+    cells = nb.get("cells")
+    if not isinstance(cells, list):
+        raise SubmissionError(f"不是有效的 notebook 文件：cells 是 {type(cells).__name__}，不是列表")
+    return cells
+
+
+def parse_submission(text: str, layout: Layout) -> ParsedSubmission:
+    """Parse one submitted notebook's JSON against the released layout."""
+    cells = _notebook_cells(text)
     by_id: dict[str, dict[str, Any]] = {}
+    seen: Counter[str] = Counter()
     for cell in cells:
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") if isinstance(cell, dict) else None
+        grade_id = nbgrader_meta(cell).get("grade_id")
         if isinstance(grade_id, str):
-            by_id.setdefault(grade_id, cell)
+            by_id[grade_id] = cell  # the last one, as nbgrader's DeduplicateIds keeps
+            seen[grade_id] += 1
     if not any(name in by_id for name in layout.answers):
         raise SubmissionError(f"不是试卷 {layout.assignment} 的答卷：找不到任何答题单元格")
     answers = {name: _answer(by_id[name], name, cell_type) if name in by_id
@@ -131,16 +173,24 @@ def parse_submission(text: str, layout: Layout) -> ParsedSubmission:
                for name, cell_type in layout.answers.items()}
     tampered = tuple(grade_id for grade_id, expected in layout.locked.items()
                      if grade_id not in by_id or _changed(by_id[grade_id], expected))
-    return ParsedSubmission(answers, tampered, cells, text)
+    warnings = [f"单元格 {grade_id} 出现 {count} 次，按最后一个评分（与 nbgrader 相同）"
+                for grade_id, count in seen.items() if count > 1 and (grade_id in layout.answers
+                                                                       or grade_id in layout.locked)]
+    warnings += [f"答题单元格 {name} 的 nbgrader 元数据被改动" for name, meta in (layout.answer_meta or {}).items()
+                 if name in by_id and nbgrader_meta(by_id[name]) != meta]
+    return ParsedSubmission(answers, tampered, cells, text, tuple(warnings))
 
 
 def _changed(cell: dict[str, Any], released: LockedCell) -> bool:
     """nbgrader's checksum decides; a cell identical to the released one (source, type and
     nbgrader metadata, everything the checksum covers) is unchanged without hashing."""
-    if (cell.get("cell_type") == released.cell_type and cell.get("metadata", {}).get("nbgrader") == released.nbgrader
-            and cell_source(cell) == released.source):
+    source = cell_source(cell)
+    if source is None:
+        return True
+    if (cell.get("cell_type") == released.cell_type and nbgrader_meta(cell) == released.nbgrader
+            and source == released.source):
         return False
     try:
         return checksum(cell) != released.checksum
-    except (KeyError, AttributeError, TypeError, ValueError):
+    except Exception:  # whatever nbformat or nbgrader make of a malformed cell, it is not the released one
         return True
