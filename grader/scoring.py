@@ -11,6 +11,10 @@ import inspect
 from dataclasses import dataclass
 from enum import StrEnum
 
+# The longest answer, in characters, that counts as an answer: the exam room refuses a longer save
+# and the grader scores a longer one 0. One constant, so that what the room accepts is graded.
+MAX_ANSWER_CHARS = 20_000
+
 
 def normalize_choice(value: object, offered: str) -> str | None:
     """Canonical letters of a choice answer, or None when it cannot be a valid answer.
