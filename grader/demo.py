@@ -20,7 +20,8 @@ from grader.release import release
 from grader.roster import Person, import_people
 from grader.settings import Settings
 from grader.simulate import Candidate, demo_candidates, simulate_submissions
-from grader.sitting.attempt import Seat, create_sitting, seat_list
+from grader.sitting.codes import load_secret
+from grader.sitting.seats import Seat, create_sitting, seat_list
 from grader.workspace import init_workspace
 
 BLUEPRINTS = ("promotion", "induction")
@@ -109,7 +110,8 @@ def _open_sitting(settings: Settings, engine: Engine, assignments: list[str],
     sitting_id = f"demo-{now:%Y%m%d%H%M%S}"
     with Session(engine) as session, session.begin():
         seats = create_sitting(session, sitting_id, "演示场次", assignments[:1], [p.student_id for p in people],
-                               now - timedelta(minutes=5), now + timedelta(hours=8), 90, created_by="demo", now=now)
+                               now - timedelta(minutes=5), now + timedelta(hours=8), 90,
+                               secret=load_secret(settings.root), created_by="demo", now=now)
         rows = seat_list(session, seats)
     path = settings.root / "seats.csv"
     write_csv(path, rows, list(rows[0]))

@@ -14,45 +14,41 @@ from grader.autograde import autograde
 from grader.gradebook.models import AnswerEventRow
 from grader.paper.store import load_keys
 from grader.settings import Settings
-from grader.sitting.attempt import (
-    AttemptView,
-    Seat,
-    SittingError,
-    close_expired,
-    create_sitting,
-    save_answer,
-    start_for_user,
-    start_or_resume,
-    submit,
-    unanswered,
-)
+from grader.sitting.answers import save_answer
+from grader.sitting.attempt import AttemptView, start_for_user, start_or_resume, unanswered
+from grader.sitting.errors import SittingError
+from grader.sitting.seats import Seat, create_sitting
+from grader.sitting.submission import close_expired, submit
 
 OPENS = datetime(2026, 12, 1, 9, 0)
+SECRET = b"test-secret-of-the-workspace-32b"  # load_secret() reads it from the workspace; tested apart
 
 
 def _sitting(engine: Engine, released: list[str], students: int = 2, attempts: int = 1) -> list[Seat]:
     with Session(engine) as session, session.begin():
         session.add_all(Student(id=f"S{n}", last_name="王", first_name=f"{n}") for n in range(students))
         return create_sitting(session, "s1", "测试场次", released, [f"S{n}" for n in range(students)], OPENS,
-                              OPENS + timedelta(hours=3), 60, attempts_allowed=attempts, created_by="组织部", now=OPENS)
+                              OPENS + timedelta(hours=3), 60, secret=SECRET, attempts_allowed=attempts,
+                              created_by="组织部", now=OPENS)
 
 
 def _start(engine: Engine, seat: Seat, now: datetime) -> AttemptView:
     with Session(engine) as session, session.begin():
-        return start_or_resume(session, seat.admission_no, seat.code, now)
+        return start_or_resume(session, seat.admission_no, seat.code, now, secret=SECRET)
 
 
 def test_seats_alternate_versions_and_a_wrong_code_is_refused(engine: Engine, released: list[str]) -> None:
     seats = _sitting(engine, released)
     assert [s.assignment for s in seats] == released
     with Session(engine) as session, pytest.raises(SittingError, match="考试码不正确"):
-        start_or_resume(session, seats[0].admission_no, "000000" if seats[0].code != "000000" else "1", OPENS)
+        start_or_resume(session, seats[0].admission_no, "000000" if seats[0].code != "000000" else "1", OPENS,
+                        secret=SECRET)
 
 
 def test_a_sitting_cannot_be_entered_before_it_opens(engine: Engine, released: list[str]) -> None:
     seat = _sitting(engine, released)[0]
     with Session(engine) as session, pytest.raises(SittingError, match="尚未开始"):
-        start_or_resume(session, seat.admission_no, seat.code, OPENS - timedelta(minutes=1))
+        start_or_resume(session, seat.admission_no, seat.code, OPENS - timedelta(minutes=1), secret=SECRET)
 
 
 def test_resuming_keeps_answers_and_the_server_deadline_and_never_forks(engine: Engine,
@@ -110,7 +106,7 @@ def test_submission_is_canonical_and_grades_like_autograde(settings: Settings, e
         report = autograde(session, settings.root, seat.assignment, actor="t")
     assert [g.auto_score for g in report.graded] == [expected]
     with Session(engine) as session, pytest.raises(SittingError, match="不能再次作答"):
-        start_or_resume(session, seat.admission_no, seat.code, OPENS + timedelta(minutes=3))
+        start_or_resume(session, seat.admission_no, seat.code, OPENS + timedelta(minutes=3), secret=SECRET)
 
 
 def test_an_abandoned_attempt_is_submitted_and_graded_when_its_time_is_up(settings: Settings, engine: Engine,

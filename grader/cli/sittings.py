@@ -7,17 +7,23 @@ from datetime import datetime
 from pathlib import Path
 
 import click
-from nbgrader.api import Student
 from sqlalchemy import select
 
 from grader import export as export_lib
 from grader.cli.edge import Failure, console, db_option, root_option, transaction
 from grader.settings import Settings
 
+list_option = click.option("--list", "seat_file", type=click.Path(dir_okay=False, path_type=Path), required=True,
+                           help="写出准考证号和考试码名单（CSV，Excel 可直接打开）")
+
 
 @click.group()
 def sitting() -> None:
     """考试场次。"""
+
+
+def _write_list(seat_file: Path, rows: list[dict[str, object]]) -> None:
+    export_lib.write_csv(seat_file, rows, list(rows[0]) if rows else ["准考证号", "考试码"])
 
 
 @sitting.command("create")
@@ -28,23 +34,52 @@ def sitting() -> None:
 @click.option("--closes", type=click.DateTime(["%Y-%m-%d %H:%M"]), required=True, help="结束时间")
 @click.option("--duration", type=int, required=True, help="作答时长（分钟）")
 @click.option("--attempts", type=int, default=1, show_default=True, help="允许作答次数")
-@click.option("--list", "seat_file", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="写出准考证号和考试码名单（CSV，Excel 可直接打开）")
+@click.option("--switch-limit", type=int, default=None, help="切屏（离开考试页面）次数达到此数即自动交卷；默认不限制")
+@list_option
 @root_option
 @db_option
 def sitting_create(sitting_id: str, title: str, assignments: tuple[str, ...], opens: datetime, closes: datetime,
-                   duration: int, attempts: int, seat_file: Path, root: Path, db_url: str | None) -> None:
+                   duration: int, attempts: int, switch_limit: int | None, seat_file: Path, root: Path,
+                   db_url: str | None) -> None:
     """为名单上的全部人员建立考试场次，生成准考证号和考试码。"""
-    from grader.sitting.attempt import SittingError, create_sitting, seat_list
+    from nbgrader.api import Student
+
+    from grader.sitting.codes import load_secret
+    from grader.sitting.errors import SittingError
+    from grader.sitting.seats import create_sitting, seat_list
 
     settings = Settings.resolve(root, db_url)
     try:
         with transaction(settings) as session:
             students = list(session.scalars(select(Student.id).order_by(Student.id)))
             seats = create_sitting(session, sitting_id, title, assignments, students, opens, closes, duration,
-                                   attempts_allowed=attempts, created_by=getpass.getuser(), now=datetime.now())
+                                   secret=load_secret(settings.root), attempts_allowed=attempts,
+                                   switch_limit=switch_limit, created_by=getpass.getuser(), now=datetime.now())
             rows = seat_list(session, seats)
     except SittingError as error:
         raise Failure(str(error)) from error
-    export_lib.write_csv(seat_file, rows, list(rows[0]) if rows else ["准考证号"])
+    _write_list(seat_file, rows)
     console.print(f"场次 {sitting_id}：{len(seats)} 个座位，名单已写入 {seat_file}（考试码只显示这一次）")
+
+
+@sitting.command("reissue-codes")
+@click.argument("sitting_id")
+@click.option("--all", "every", is_flag=True, help="为全部座位换发考试码（默认只换发已作废的旧考试码）")
+@list_option
+@root_option
+@db_option
+def sitting_reissue_codes(sitting_id: str, every: bool, seat_file: Path, root: Path, db_url: str | None) -> None:
+    """换发考试码：旧版本建立的座位的考试码无法再核验，须换发；旧考试码随即失效。"""
+    from grader.sitting.codes import load_secret
+    from grader.sitting.errors import SittingError
+    from grader.sitting.seats import reissue_codes, seat_list
+
+    settings = Settings.resolve(root, db_url)
+    try:
+        with transaction(settings) as session:
+            seats = reissue_codes(session, load_secret(settings.root), sitting_id, every=every)
+            rows = seat_list(session, seats)
+    except SittingError as error:
+        raise Failure(str(error)) from error
+    _write_list(seat_file, rows)
+    console.print(f"场次 {sitting_id}：换发 {len(seats)} 个考试码，名单已写入 {seat_file}（考试码只显示这一次）")

@@ -162,6 +162,8 @@ class SittingRow(Base):
     attempts_allowed: Mapped[int] = mapped_column(Integer)
     created_by: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # tab switches / window blurs after which the attempt is submitted (None: never; migration 0009)
+    switch_limit: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class SittingCandidateRow(Base):
@@ -173,8 +175,11 @@ class SittingCandidateRow(Base):
     sitting_id: Mapped[str] = mapped_column(ForeignKey("ql_sitting.id", ondelete="CASCADE"), index=True)
     student_id: Mapped[str] = mapped_column(String(128))
     assignment: Mapped[str] = mapped_column(String(128))
+    # "hmac:<hex>" under the workspace's secret; "pbkdf2:<hex>" marks a seat whose code must be reissued
     code_hash: Mapped[str] = mapped_column(String(128))
     seed: Mapped[int] = mapped_column(Integer)
+    failed_tries: Mapped[int] = mapped_column(Integer, default=0)  # wrong codes since the last success or lock
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class AttemptRow(Base):
@@ -187,7 +192,13 @@ class AttemptRow(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime)
     deadline: Mapped[datetime] = mapped_column(DateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-    submitted_how: Mapped[str | None] = mapped_column(String(16), nullable=True)  # candidate | timeout
+    submitted_how: Mapped[str | None] = mapped_column(String(16), nullable=True)  # candidate | timeout | ...
+
+    # one attempt per (seat, number), and at most one open attempt per seat, whatever two browsers do
+    __table_args__ = (Index("uq_ql_attempt_number", "admission_no", "number", unique=True),
+                      Index("ux_ql_attempt_open", "admission_no", unique=True,
+                            sqlite_where=text("submitted_at IS NULL"),
+                            postgresql_where=text("submitted_at IS NULL")))
 
 
 class AnswerRow(Base):
@@ -213,6 +224,68 @@ class AnswerEventRow(Base):
     at: Mapped[datetime] = mapped_column(DateTime)
 
 
+# --- Sitting integrity: submissions, marks, sign-ins, events, proctor actions (migration 0009) ---
+
+
+class SubmissionRow(Base):
+    """What an attempt handed in, kept by attempt and never updated: the canonical answers (paper
+    item name -> value) at submission. A reopened attempt submits again as the next seq."""
+
+    __tablename__ = "ql_submission"
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("ql_attempt.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime)
+    how: Mapped[str] = mapped_column(String(16))
+    answers: Mapped[dict[str, str]] = mapped_column(JSON)
+
+
+class MarkRow(Base):
+    """An item the candidate marked for review (标记)."""
+
+    __tablename__ = "ql_mark"
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("ql_attempt.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class SignInRow(Base):
+    """Every sign-in try, good or bad (ok | wrong_code | unknown | locked | throttled | stale_code | hub)."""
+
+    __tablename__ = "ql_sign_in"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    admission_no: Mapped[str] = mapped_column(String(64))
+    client: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_ql_sign_in_client", "client", "at"),
+                      Index("ix_ql_sign_in_admission", "admission_no", "at"))
+
+
+class AttemptEventRow(Base):
+    """A tab switch or window blur the page reported during an attempt."""
+
+    __tablename__ = "ql_attempt_event"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("ql_attempt.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # blur | hidden
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ProctorActionRow(Base):
+    """A proctor's action on a seat (unlock | extend | force_submit | reopen): who, when and why."""
+
+    __tablename__ = "ql_proctor_action"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sitting_id: Mapped[str] = mapped_column(ForeignKey("ql_sitting.id", ondelete="CASCADE"), index=True)
+    admission_no: Mapped[str] = mapped_column(String(32))
+    attempt_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    action: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class UnitRow(Base):
     """单位, in a hierarchy (a township under its county, a county under the city)."""
 
@@ -220,6 +293,7 @@ class UnitRow(Base):
     name: Mapped[str] = mapped_column(String(128), primary_key=True)
     parent: Mapped[str | None] = mapped_column(ForeignKey("ql_unit.name"), nullable=True)
     kind: Mapped[str] = mapped_column(String(32))  # 市直单位 | 县（市、区） | 乡（镇、街道）
+    position: Mapped[int] = mapped_column(Integer, server_default="0")  # first seen in the roster: lists follow it
 
 
 class PersonRow(Base):
@@ -259,7 +333,6 @@ class GateRecordRow(Base):
     # a row is replaced at most once, so two people correcting the same record cannot both win
     __table_args__ = (Index("ix_ql_gate_record_person", "person_id", "kind"),
                       Index("ix_ql_gate_record_replaces", "replaces", unique=True))
-
 
 
 # --- Records: promotion cases and score reviews (migration 0011) ---

@@ -29,6 +29,7 @@ from grader.sitting.attempt import (
     submit,
     unanswered,
 )
+from grader.sitting.codes import load_secret
 from grader.sitting.presentation import PresentedItem
 
 Clock = Callable[[], datetime]
@@ -126,7 +127,8 @@ class ExamRoom:
 
         self.status = status
         enter.on_click(lambda _: self._enter(
-            lambda session: start_or_resume(session, number.value, code.value, self.clock()), status))
+            lambda session: start_or_resume(session, number.value, code.value, self.clock(),
+                                            secret=load_secret(self.root)), status))
         self.widget.children = [widgets.HTML("<h2>廉政知识考试</h2><p>请输入准考证号和考试码。</p>"),
                                 number, code, enter, status]
 

@@ -1,0 +1,107 @@
+"""Saving answers: every value a browser sends is checked here, kept canonical (paper order and
+letters) and logged, accepted or refused with the reason. Nothing raises for what was sent, so
+the caller commits the log either way; the page may say 已保存 only after that commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from grader.gradebook.models import AnswerEventRow, AnswerRow, AttemptRow, MarkRow, SittingCandidateRow
+from grader.scoring import MAX_ANSWER_CHARS
+from grader.sitting.attempt import AttemptView, owned_attempt, presented
+from grader.sitting.errors import SittingError
+
+LOGGED_CHARS = 2000  # of a refused or accepted value, in the event log
+
+
+@dataclass(frozen=True)
+class Saved:
+    accepted: bool
+    reason: str  # why it was refused ("" when accepted)
+    value: str  # the canonical value now stored
+    saved_at: datetime | None = None
+    deadline: datetime | None = None  # the attempt's, so the page can re-anchor its clock
+
+
+def loggable(value: object) -> str:
+    """A value as it can be stored whatever it holds: lone surrogates and NUL escaped, cut short."""
+    text = value if isinstance(value, str) else repr(value)
+    text = text[:LOGGED_CHARS].encode("utf-8", "backslashreplace").decode("utf-8")
+    return text.replace("\x00", "\\x00")
+
+
+def _refusal(value: object) -> str:
+    """Why a value cannot be stored as an answer at all ('' when it can)."""
+    if not isinstance(value, str):
+        return "答案格式不正确"
+    if len(value) > MAX_ANSWER_CHARS:
+        return f"答案超过 {MAX_ANSWER_CHARS} 个字符，未保存，请删减后再保存"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "答案中含有无法保存的字符，请删除后重新输入"
+    if "\x00" in value:
+        return "答案中含有无法保存的控制字符，请删除后重新输入"
+    return ""
+
+
+def _check(attempt: AttemptRow, seat: SittingCandidateRow, session: Session, position: object, shown: object,
+           now: datetime) -> tuple[str, str]:
+    """(reason, canonical value) for one save."""
+    if attempt.submitted_at is not None:
+        return "已交卷", ""
+    if now > attempt.deadline:
+        return "已超过考试时间", ""
+    reason = _refusal(shown)
+    if reason:
+        return reason, ""
+    assert isinstance(shown, str)
+    item = next((p for p in presented(session, seat) if p.item.position == position), None)
+    if item is None:
+        return "没有这道题", ""
+    canonical = item.to_paper(shown)
+    if shown.strip() and item.item.type in ("single", "multiple", "truefalse") and not canonical:
+        return "选项不存在", ""
+    return "", canonical
+
+
+def save(session: Session, attempt_id: int, admission_no: str, position: int, shown: str, now: datetime) -> Saved:
+    """Keep one answer of the seat's attempt, as the candidate sees it (`shown` letters are theirs)."""
+    try:
+        attempt, seat = owned_attempt(session, attempt_id, admission_no, lock=True)
+    except SittingError as error:
+        return Saved(False, str(error), "")
+    reason, canonical = _check(attempt, seat, session, position, shown, now)
+    session.add(AnswerEventRow(attempt_id=attempt.id, position=position if isinstance(position, int) else -1,
+                               value=loggable(shown), accepted=not reason, reason=reason, at=now))
+    if reason:
+        return Saved(False, reason, "", None, attempt.deadline)
+    row = session.get(AnswerRow, (attempt.id, position))
+    if row is None:
+        session.add(AnswerRow(attempt_id=attempt.id, position=position, value=canonical, saved_at=now))
+    else:
+        row.value, row.saved_at = canonical, now
+    return Saved(True, "", canonical, now, attempt.deadline)
+
+
+def save_answer(session: Session, view: AttemptView, position: int, shown: str, now: datetime) -> Saved:
+    """save() for a view in hand (the Voila room)."""
+    return save(session, view.attempt_id, view.admission_no, position, shown, now)
+
+
+def mark(session: Session, attempt_id: int, admission_no: str, position: int, marked: bool, now: datetime) -> None:
+    """Mark an item for review (标记) or clear the mark; refused once the attempt is submitted."""
+    attempt, seat = owned_attempt(session, attempt_id, admission_no, lock=True)
+    if attempt.submitted_at is not None or now > attempt.deadline:
+        raise SittingError("已交卷" if attempt.submitted_at is not None else "已超过考试时间")
+    if not any(p.item.position == position for p in presented(session, seat)):
+        raise SittingError("没有这道题")
+    if marked:
+        if session.get(MarkRow, (attempt.id, position)) is None:
+            session.add(MarkRow(attempt_id=attempt.id, position=position))
+    else:
+        session.execute(delete(MarkRow).where(MarkRow.attempt_id == attempt.id, MarkRow.position == position))

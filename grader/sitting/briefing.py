@@ -1,0 +1,66 @@
+"""考试须知: what the candidate reads before the first question, and the page header. No key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from grader.gradebook.models import PaperRow, SittingRow
+from grader.sitting.attempt import owned_attempt, presented
+from grader.sitting.seats import people
+
+TYPE_NAMES = {"single": "单选题", "multiple": "多选题", "truefalse": "判断题", "fill": "填空题", "essay": "简答题"}
+# the grading rules of grader.scoring, as a candidate needs them
+RULES = {
+    "single": "从所给选项中选一项，选对得分。",
+    "multiple": "选出全部正确选项才得分，多选、少选、错选均不得分。",
+    "truefalse": "判断正确或错误，判对得分。",
+    "fill": "填写答案文字；全角半角、空格和英文大小写不影响评分。",
+    "essay": "用自己的话作答，由阅卷人评分。",
+}
+
+
+@dataclass(frozen=True)
+class Section:
+    type: str
+    name: str  # 单选题 ...
+    items: int
+    points_each: tuple[float, ...]  # distinct point values, usually one
+    points: float
+    rule: str
+
+
+@dataclass(frozen=True)
+class Briefing:
+    admission_no: str
+    name: str
+    unit: str
+    sitting_title: str
+    paper_title: str
+    duration_minutes: int
+    items: int
+    sections: tuple[Section, ...]  # in the order the candidate meets them
+    total: float
+    pass_mark: float
+    show_score: bool
+    switch_limit: int | None
+
+
+def briefing(session: Session, attempt_id: int, admission_no: str) -> Briefing:
+    _, seat = owned_attempt(session, attempt_id, admission_no)
+    sitting = session.get(SittingRow, seat.sitting_id)
+    paper = session.get(PaperRow, seat.assignment)
+    assert sitting is not None
+    items = presented(session, seat)
+    sections: list[Section] = []
+    for kind in dict.fromkeys(p.item.type for p in items):
+        group = [p.item.points for p in items if p.item.type == kind]
+        sections.append(Section(kind, TYPE_NAMES.get(kind, kind), len(group), tuple(sorted(set(group))),
+                                sum(group), RULES.get(kind, "")))
+    person = people(session, [seat.student_id]).get(seat.student_id)
+    return Briefing(seat.admission_no, person.name if person else "", person.unit if person else "", sitting.title,
+                    paper.title if paper else seat.assignment, sitting.duration_minutes, len(items),
+                    tuple(sections), paper.total_points if paper else sum(s.points for s in sections),
+                    paper.pass_mark if paper else 0.0, bool(paper.show_score) if paper else False,
+                    sitting.switch_limit)
