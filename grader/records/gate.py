@@ -5,62 +5,24 @@ replaces, with who made it, when and why, so the trail is complete. The caller o
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar
 
-from sqlalchemy import ColumnClause, Row, Select, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from grader.gradebook.models import GateRecordRow, PersonRow
+from grader.programmes.evidence import CHUNK, CROWD, GateRecord, for_people, in_force, records_of
+from grader.programmes.evidence import record_view as _view
+from grader.programmes.spec import RECORD_KINDS
 
-RECORD_KINDS: dict[str, str] = {
-    "talk": "廉政谈话",
-    "oath": "廉政宣誓",
-    "commitment": "廉政公开承诺",
-    "theory_study": "反腐倡廉理论专题学习",
-    "party_lecture": "带头上廉政党课",
-}
+__all__ = ["ACTIONS", "CHUNK", "CROWD", "RECORD_KINDS", "GateRecord", "RecordError", "correct_step", "for_people",
+           "in_force", "record_step", "records_of", "withdraw_step"]
 ACTIONS = {"record": "记录", "correct": "更正", "withdraw": "撤销"}
 _MAX_NAME = 64
-Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])
-CHUNK = 500  # people per IN list
-CROWD = 5000  # above this many people one read of the whole table beats many IN lists (their binding costs)
 
 
 class RecordError(ValueError):
     """A gate step that cannot be recorded; the message says why, in Chinese."""
-
-
-@dataclass(frozen=True)
-class GateRecord:
-    id: int
-    person_id: str
-    kind: str
-    action: str  # record | correct | withdraw
-    replaces: int | None
-    happened_on: date | None
-    recorded_by: str
-    recorded_at: datetime
-    notes: str
-    text: str | None
-    reason: str
-    in_force: bool  # neither replaced by a later row nor itself a withdrawal
-
-    @property
-    def label(self) -> str:
-        return RECORD_KINDS.get(self.kind, self.kind)
-
-
-def _view(row: GateRecordRow | Row[Any], in_force: bool) -> GateRecord:
-    return GateRecord(row.id, row.person_id, row.kind, row.action, row.replaces, row.happened_on, row.recorded_by,
-                      row.recorded_at, row.notes, row.text, row.reason, in_force)
-
-
-def _views(rows: Sequence[GateRecordRow | Row[Any]]) -> list[GateRecord]:
-    replaced = {r.replaces for r in rows if r.replaces is not None}
-    return [_view(r, r.action != "withdraw" and r.id not in replaced) for r in rows]
 
 
 def _check_recorder(recorded_by: str) -> None:
@@ -91,36 +53,8 @@ def _check_date(on: object, now: datetime) -> date:
     return on
 
 
-def records_of(session: Session, person_id: str) -> list[GateRecord]:
-    """A person's whole trail, oldest first, each row marked in force or not."""
-    rows = session.scalars(select(GateRecordRow).where(GateRecordRow.person_id == person_id)
-                           .order_by(GateRecordRow.id)).all()
-    return _views(rows)
-
-
-def for_people(query: Q, column: InstrumentedAttribute[str] | ColumnClause[Any], ids: Sequence[str]) -> list[Q]:
-    """`query` narrowed to these people: one query per 500, or for a crowd the query as it is (the
-    caller keeps only the rows of its people)."""
-    if len(ids) > CROWD:
-        return [query]
-    return [query.where(column.in_(list(ids[i:i + CHUNK]))) for i in range(0, len(ids), CHUNK)]
-
-
-def in_force(session: Session, person_ids: Iterable[str]) -> dict[str, list[GateRecord]]:
-    """The records in force for many people at once, oldest first."""
-    ids = list(dict.fromkeys(person_ids))
-    wanted = set(ids)
-    found: dict[str, list[GateRecord]] = {}
-    query = select(GateRecordRow.__table__).order_by(GateRecordRow.id)  # plain rows: a city has tens of thousands
-    for narrowed in for_people(query, GateRecordRow.person_id, ids):
-        for record in _views(session.execute(narrowed).all()):
-            if record.in_force and record.person_id in wanted:
-                found.setdefault(record.person_id, []).append(record)
-    return found
-
-
 def record_step(session: Session, person_id: str, kind: str, on: date, recorded_by: str, notes: str = "",
-                text: str | None = None, now: datetime | None = None) -> GateRecord:
+                text: str | None = None, now: datetime | None = None, case_id: int | None = None) -> GateRecord:
     """Record that a gate step happened on `on`. Refused: an unknown person or kind, a date
     after today, no recorder, a commitment without its text, or the same step on the same day
     already in force (correct that record instead)."""
@@ -128,12 +62,12 @@ def record_step(session: Session, person_id: str, kind: str, on: date, recorded_
     _check_step(session, person_id, kind, recorded_by, text)
     on = _check_date(on, now)
     for record in in_force(session, [person_id]).get(person_id, []):
-        if record.kind == kind and record.happened_on == on:
+        if record.kind == kind and record.happened_on == on and record.case_id == case_id:
             raise RecordError(f"{person_id} 已有 {on:%Y-%m-%d} 的{RECORD_KINDS[kind]}记录（#{record.id}），"
                               "如需修改请更正该记录")
     row = GateRecordRow(person_id=person_id, kind=kind, action="record", replaces=None, happened_on=on,
                         recorded_by=recorded_by.strip(), recorded_at=now, notes=notes.strip(),
-                        text=text.strip() if text else None, reason="")
+                        text=text.strip() if text else None, reason="", case_id=case_id)
     session.add(row)
     session.flush()
     return _view(row, True)
@@ -179,7 +113,7 @@ def correct_step(session: Session, record_id: int, recorded_by: str, reason: str
     row = GateRecordRow(person_id=old.person_id, kind=old.kind, action="correct", replaces=old.id,
                         happened_on=happened, recorded_by=recorded_by.strip(), recorded_at=now,
                         notes=old.notes if notes is None else notes.strip(),
-                        text=new_text.strip() if new_text else None, reason=reason.strip())
+                        text=new_text.strip() if new_text else None, reason=reason.strip(), case_id=old.case_id)
     session.add(row)
     session.flush()
     _revoke_certificates(session, row, now)
@@ -196,7 +130,7 @@ def withdraw_step(session: Session, record_id: int, recorded_by: str, reason: st
     _check_recorder(recorded_by)
     row = GateRecordRow(person_id=old.person_id, kind=old.kind, action="withdraw", replaces=old.id,
                         happened_on=None, recorded_by=recorded_by.strip(), recorded_at=now, notes="", text=None,
-                        reason=reason.strip())
+                        reason=reason.strip(), case_id=old.case_id)
     session.add(row)
     session.flush()
     _revoke_certificates(session, row, now)
