@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader import yamlfile
@@ -22,6 +22,7 @@ class Section:
     count: int
     points: float
     areas: tuple[str, ...] = ()  # empty: any area
+    line: int = field(default=0, compare=False)  # where its count is written: for a draw that cannot meet it
 
 
 @dataclass(frozen=True)
@@ -38,10 +39,15 @@ class Blueprint:
     instructions: str
     sections: tuple[Section, ...]
     file: str = ""
+    bank_lines: tuple[int, ...] = field(default=(), compare=False)  # the line each of `banks` is named on
 
     @property
     def total_points(self) -> float:
         return sum(s.count * s.points for s in self.sections)
+
+    def bank_line(self, bank: str) -> int:
+        lines = dict(zip(self.banks, self.bank_lines, strict=False))
+        return lines.get(bank, self.bank_lines[0] if self.bank_lines else 1)
 
 
 class BlueprintError(Exception):
@@ -90,7 +96,7 @@ def _section(raw: object, line: int, file: str, problems: list[Problem]) -> Sect
     title = raw.get("title") or ITEM_TYPES.get(str(item_type), "")
     return Section(str(title), str(item_type), int(_positive(raw, "count", file, problems)),
                    float(_positive(raw, "points", file, problems, integer=False)),
-                   tuple(str(a) for a in areas))
+                   tuple(str(a) for a in areas), raw.line_of("count"))
 
 
 def _check_top(raw: LocatedDict, file: str, problems: list[Problem]) -> None:
@@ -107,6 +113,13 @@ def _check_top(raw: LocatedDict, file: str, problems: list[Problem]) -> None:
         problems.append(Problem(file, raw.line_of("banks"), "banks 应为题库编号列表"))
     if not isinstance(raw.get("sections"), LocatedList) or not raw["sections"]:
         problems.append(Problem(file, raw.line_of("sections"), "sections 应为非空列表"))
+
+
+def _bank_lines(raw: LocatedDict) -> tuple[int, ...]:
+    banks = raw.get("banks")
+    if isinstance(banks, LocatedList):
+        return tuple(banks.item_lines)
+    return (raw.line_of("banks"),)
 
 
 def load_blueprint(path: Path) -> Blueprint:
@@ -134,7 +147,7 @@ def load_blueprint(path: Path) -> Blueprint:
         duration_minutes=int(_positive(raw, "duration_minutes", file, problems)),
         pass_mark=float(_positive(raw, "pass_mark", file, problems, integer=False)),
         show_score=bool(raw.get("show_score", True)), instructions=str(raw.get("instructions") or "").strip(),
-        sections=tuple(s for s in sections if s is not None), file=file,
+        sections=tuple(s for s in sections if s is not None), file=file, bank_lines=_bank_lines(raw),
     )
     if blueprint.versions > MAX_VERSIONS:
         problems.append(Problem(file, raw.line_of("versions"), f"versions 最多为 {MAX_VERSIONS}（A 卷至 Z 卷）"))

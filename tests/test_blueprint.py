@@ -61,6 +61,13 @@ def test_a_valid_blueprint_is_read_with_its_sections(tmp_path: Path) -> None:
         file=str(path))
 
 
+def test_a_blueprint_remembers_where_its_banks_and_section_counts_are_written(tmp_path: Path) -> None:
+    blueprint = load_blueprint(write(tmp_path, BASE.replace("banks: [small]", "banks:\n  - small\n  - other")))
+    assert [s.line for s in blueprint.sections] == [16, 20]
+    assert (blueprint.bank_line("small"), blueprint.bank_line("other")) == (5, 6)
+    assert load_blueprint(write(tmp_path, BASE)).bank_line("small") == 4
+
+
 def test_the_total_is_the_sum_of_count_times_points(tmp_path: Path) -> None:
     assert load_blueprint(write(tmp_path, BASE)).total_points == 2 * 2 + 6 * 1
 

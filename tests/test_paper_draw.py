@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from grader.bank import AREAS, Item, Source, bank_files, load_banks
@@ -198,3 +199,153 @@ def test_the_real_blueprints_draw_complete_disjoint_100_point_papers(name: str, 
             assert all(not section.areas or e.item.area in section.areas for e in drawn.items)
             assert all(e.item.use == "exam" and e.item.bank in blueprint.banks for e in drawn.items)
     assert draw_papers(blueprint, real_items) == papers
+
+
+# ---- what the banks cannot supply is reported at the blueprint's line, through `qinglian paper build` ----
+
+ITEM_YAML = {
+    "single": "    options: {A: 甲, B: 乙}\n    answer: A\n",
+    "multiple": "    options: {A: 甲, B: 乙, C: 丙}\n    answer: AB\n",
+    "truefalse": "    answer: true\n",
+    "fill": "    answer: [答案]\n",
+    "essay": "    rubric: 要点\n",
+}
+
+
+def bank_yaml(bank: str, counts: dict[str, int], area: str = "prison") -> str:
+    items = "".join(
+        f"  - id: {bank}-{item_type}-{n}\n    type: {item_type}\n    area: {area}\n"
+        f"    stem: 第 {n} 题{'____' if item_type == 'fill' else ''}\n{ITEM_YAML[item_type]}"
+        f"    points: 1\n    source: {{document: 文件, clause: 第{n}条}}\n"
+        for item_type, count in counts.items() for n in range(count))
+    return f"bank: {bank}\ntitle: 题库 {bank}\nitems:\n{items}" if items else f"bank: {bank}\ntitle: 空\nitems: []\n"
+
+
+def blueprint_yaml(banks: list[str], sections: list[tuple[str, int]], versions: int = 2) -> str:
+    """Line 4 names the banks; section k's count is on line 10 + 3k."""
+    body = "".join(f"  - type: {item_type}\n    count: {count}\n    points: 1\n" for item_type, count in sections)
+    return (f"id: bp\nprogramme: induction\ntitle: 测试\nbanks: [{', '.join(banks)}]\nversions: {versions}\n"
+            f"duration_minutes: 30\npass_mark: 1\nsections:\n{body}")
+
+
+def test_a_section_asking_for_more_than_the_bank_holds_is_reported_at_its_count(tmp_path: Path) -> None:
+    path = tmp_path / "blueprint.yaml"
+    path.write_text(blueprint_yaml(["b"], [("single", 2), ("essay", 3), ("fill", 9)]), encoding="utf-8")
+    bank = tmp_path / "b.yaml"
+    bank.write_text(bank_yaml("b", {"single": 4, "essay": 2, "fill": 1}), encoding="utf-8")
+    with pytest.raises(DrawError) as caught:
+        draw_papers(load_blueprint(path), load_banks([bank]))
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}:13: 第 2 部分“简答题”需要 3 道题，题库中符合条件（essay，任意领域）的只有 2 道",
+        f"{path}:16: 第 3 部分“填空题”需要 9 道题，题库中符合条件（fill，任意领域）的只有 1 道",
+    ]
+
+
+def test_items_taken_by_an_earlier_section_are_said_to_be_taken() -> None:
+    items = [make_item(n) for n in range(4)]
+    blueprint = make_blueprint(Section("单选一", "single", 3, 1.0, line=9),
+                               Section("单选二", "single", 2, 1.0, line=12))
+    with pytest.raises(DrawError) as caught:
+        draw_papers(blueprint, items)
+    assert [str(p) for p in caught.value.problems] == [
+        "bp.yaml:12: 第 2 部分“单选二”需要 2 道题，题库中符合条件（single，任意领域）的"
+        " 4 道中已有 3 道被前面的部分选用，只剩 1 道"]
+
+
+def test_a_bank_the_blueprint_names_but_nobody_read_is_reported_at_its_name(tmp_path: Path) -> None:
+    path = tmp_path / "blueprint.yaml"
+    path.write_text(blueprint_yaml(["b", "nosuch"], [("single", 1)]).replace(
+        "banks: [b, nosuch]", "banks:\n  - b\n  - nosuch"), encoding="utf-8")
+    with pytest.raises(DrawError) as caught:
+        draw_papers(load_blueprint(path), [make_item(1)])
+    assert [str(p) for p in caught.value.problems] == [f"{path}:6: 找不到题库 'nosuch'（已读取的题库：b）"]
+
+
+def run_build(root: Path, blueprint: Path, banks: Path) -> tuple[int, str]:
+    from click.testing import CliRunner
+
+    from grader.cli import main
+
+    result = CliRunner().invoke(main, ["paper", "build", str(blueprint), "--banks", str(banks), "--root", str(root)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.output
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from click.testing import CliRunner
+
+    from grader.cli import main
+
+    root = tmp_path_factory.mktemp("draw") / "ws"
+    assert CliRunner().invoke(main, ["init", str(root)]).exit_code == 0
+    return root
+
+
+@pytest.mark.parametrize(("banks", "sections", "line", "message"), [
+    (["b"], [("single", 2), ("truefalse", 5)], 13,
+     "第 2 部分“判断题”需要 5 道题，题库中符合条件（truefalse，任意领域）的只有 3 道"),
+    (["b", "nosuch"], [("single", 1)], 4, "找不到题库 'nosuch'（已读取的题库：b）"),
+], ids=["too-many-items", "missing-bank"])
+def test_paper_build_reports_the_blueprint_line_and_exits_1_without_a_traceback(
+        workspace: Path, tmp_path: Path, banks: list[str], sections: list[tuple[str, int]], line: int,
+        message: str) -> None:
+    blueprint = tmp_path / "blueprint.yaml"
+    blueprint.write_text(blueprint_yaml(banks, sections), encoding="utf-8")
+    (tmp_path / "banks").mkdir()
+    (tmp_path / "banks" / "b.yaml").write_text(bank_yaml("b", {"single": 3, "truefalse": 3}), encoding="utf-8")
+    code, output = run_build(workspace, blueprint, tmp_path / "banks")
+    assert code == 1
+    assert f"{blueprint}:{line}: {message}" in output
+    assert "Traceback" not in output
+
+
+@st.composite
+def blueprints_against_banks(draw: st.DrawFn) -> tuple[dict[str, dict[str, int]], list[str], list[tuple[str, int]],
+                                                       int]:
+    """Banks of any size (empty ones too), a blueprint naming some of them (or one that does not
+    exist), one section per type asking for any count (0 included, which is itself a mistake)."""
+    banks = {f"b{k}": draw(st.fixed_dictionaries({t: st.integers(2, 6) | st.integers(0, 4) for t in TYPES}))
+             for k in range(draw(st.integers(1, 3)))}
+    named = draw(st.lists(st.sampled_from(list(banks)), min_size=1, max_size=3, unique=True))
+    if draw(st.integers(0, 4)) == 0:
+        named.insert(draw(st.integers(0, len(named))), "nosuch")
+    types = draw(st.lists(st.sampled_from(TYPES), min_size=1, max_size=5, unique=True))
+    sections = [(t, draw(st.integers(1, 3) | st.integers(0, 9))) for t in types]
+    return banks, named, sections, draw(st.integers(1, 3))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=blueprints_against_banks())
+def test_any_counts_against_any_banks_give_papers_or_errors_at_blueprint_lines(
+        workspace: Path, tmp_path_factory: pytest.TempPathFactory,
+        case: tuple[dict[str, dict[str, int]], list[str], list[tuple[str, int]], int]) -> None:
+    banks, named, sections, versions = case
+    folder = tmp_path_factory.mktemp("case")
+    (folder / "banks").mkdir()
+    for bank, counts in banks.items():
+        (folder / "banks" / f"{bank}.yaml").write_text(bank_yaml(bank, counts), encoding="utf-8")
+    blueprint = folder / "blueprint.yaml"
+    blueprint.write_text(blueprint_yaml(named, sections, versions), encoding="utf-8")
+    code, output = run_build(workspace, blueprint, folder / "banks")
+    empty = [b for b in named if b in banks and not any(banks[b].values())]  # a bank with no items is refused
+    available = {t: sum(banks[b][t] for b in named if b in banks) for t, _ in sections}
+    drawn = "nosuch" not in named and not empty and all(count > 0 for _, count in sections)  # reaches the draw
+    possible = drawn and all(count <= available[t] for t, count in sections)
+    event("papers" if possible else "short" if drawn else "blueprint or bank mistake")
+    assert "Traceback" not in output
+    if possible:
+        assert code == 0, output
+        assert output.count("已生成") == versions
+        return
+    assert code == 1
+    lines = blueprint.read_text(encoding="utf-8").splitlines()
+    reported = re.findall(rf"({re.escape(str(folder))}\S*?):(\d+): ", output)
+    assert reported, output
+    for file, line in reported:
+        assert 1 <= int(line) <= len(Path(file).read_text(encoding="utf-8").splitlines() or [""])
+    for item_type, count in sections:  # every short section is named at its count's line
+        if drawn and available[item_type] < count:
+            index = [t for t, _ in sections].index(item_type)
+            assert f"{blueprint}:{10 + 3 * index}: 第 {index + 1} 部分" in output
+            assert lines[9 + 3 * index].strip() == f"count: {count}"

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
 from grader import autograde as autograde_lib
 from grader import bank as bank_lib
@@ -18,6 +19,7 @@ from grader.blueprint import BlueprintError
 from grader.cli.edge import Failure, console, db_option, progress_bar, root_option, transaction
 from grader.gradebook.engine import connect
 from grader.paper import store as paper_store
+from grader.paper.draw import DrawError
 from grader.settings import Settings
 
 
@@ -68,7 +70,11 @@ def paper_build(blueprint: Path, banks: tuple[Path, ...], root: Path, db_url: st
         with transaction(settings) as session:
             paths = paper_store.build_from_files(session, settings.root, blueprint,
                                                  banks or (blueprint.parent.parent / "banks",))
-    except (BlueprintError, bank_lib.BankError, paper_store.PaperError) as error:
+    except (BlueprintError, bank_lib.BankError, DrawError) as error:
+        for problem in error.problems:  # one unwrapped line each, as an editor's "go to file:line" wants
+            click.echo(str(problem), err=True)
+        raise Failure(f"未生成试卷：{len(error.problems)} 个问题") from error
+    except paper_store.PaperError as error:
         raise Failure(str(error)) from error
     for path in paths:
         console.print(f"已生成 {path}")
@@ -101,9 +107,13 @@ def autograde(assignment: str, root: Path, db_url: str | None) -> None:
     except (paper_store.PaperError, autograde_lib.NotReleasedError) as error:
         raise Failure(str(error)) from error
     for failed in report.failed:
-        console.print(f"[red]未评分[/red] {failed.student}：{failed.message}（{failed.path}）", highlight=False)
-    for graded in report.flagged:
-        console.print(f"[yellow]待复核[/yellow] {graded.student}：{'；'.join(graded.problems)}", highlight=False)
+        console.print(f"[red]未评分[/red] {escape(failed.student)}：{escape(failed.message)}（{escape(failed.path)}）",
+                      highlight=False)
+    for graded in report.flagged:  # a submission's text may hold anything, markup included
+        console.print(f"[yellow]待复核[/yellow] {escape(graded.student)}：{escape('；'.join(graded.problems))}",
+                      highlight=False)
+    if not report.roster_checked:
+        console.print("[yellow]注意[/yellow] 名单为空，未核对考号是否在名单中（先导入名单）", highlight=False)
     console.print(f"{assignment}：已评分 {len(report.graded)} 份，失败 {len(report.failed)} 份，"
                   f"待复核 {len(report.flagged)} 份")
     sys.exit(1 if report.failed else 0)

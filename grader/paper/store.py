@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 from grader.bank import Item, bank_files, load_banks
 from grader.blueprint import Blueprint, load_blueprint
 from grader.gradebook.models import PaperItemRow, PaperRow, ResultRow
-from grader.paper.draw import Paper, draw_papers
+from grader.paper.draw import DrawError, Paper, draw_papers
 from grader.paper.notebook import NOTEBOOK_NAME, paper_notebook
+from grader.yamlfile import Problem
 
 
 @dataclass(frozen=True)
@@ -97,10 +98,8 @@ def load_keys(session: Session, assignment: str) -> PaperKeys:
 
 def build_papers(session: Session, root: Path, blueprint: Blueprint,
                  items: Sequence[Item]) -> list[Path]:
-    """Draw the blueprint's papers, write their source notebooks and record their keys."""
-    missing = sorted(set(blueprint.banks) - {item.bank for item in items})
-    if missing:
-        raise PaperError(f"{blueprint.file}: 找不到题库 {', '.join(missing)}")
+    """Draw the blueprint's papers, write their source notebooks and record their keys
+    (DrawError, located in the blueprint, when the banks cannot supply them)."""
     paths = []
     for paper in draw_papers(blueprint, items):
         record_paper(session, paper)
@@ -115,4 +114,8 @@ def build_from_files(session: Session, root: Path, blueprint_path: Path,
                      banks: Sequence[Path]) -> list[Path]:
     """`qinglian paper build`: read and check the blueprint and the banks, then build."""
     blueprint = load_blueprint(blueprint_path)
+    absent = [path for path in banks if not path.exists()]
+    if absent:
+        raise DrawError([Problem(blueprint.file, blueprint.bank_line(blueprint.banks[0]),
+                                 f"找不到题库文件或目录 {path}（请用 --banks 指定）") for path in absent])
     return build_papers(session, root, blueprint, load_banks(bank_files(banks)))
