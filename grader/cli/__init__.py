@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from grader.cli import certificates, courses, exams, items, people, records, scoreboard, serving, sittings
+from grader.cli import certificates, courses, exams, items, people, records, room, scoreboard, serving, sittings
 
 
 @click.group()
@@ -16,7 +16,7 @@ def main() -> None:
 
 
 for _command in (exams.init, exams.bank, exams.paper, exams.release, exams.autograde, exams.export, exams.demo,
-                 courses.course, courses.progress, serving.serve, people.roster, sittings.sitting,
+                 courses.course, courses.progress, serving.serve, room.room, people.roster, sittings.sitting,
                  items.items, records.record, records.status, certificates.keys, certificates.cert,
                  scoreboard.scoreboard, scoreboard.city):
     main.add_command(_command)

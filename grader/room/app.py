@@ -1,0 +1,122 @@
+"""The exam room's Tornado application: `make_app` builds it for a workspace (the CLI, the tests,
+the benchmarks and a JupyterHub service all start it the same way); `run_room` serves it."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import tornado.httpserver
+import tornado.ioloop
+import tornado.web
+
+from grader.gradebook.engine import connect
+from grader.room import handlers, proctor
+from grader.room.keys import cookie_secret, staff_token
+from grader.room.service import Room, RoomOptions
+from grader.room.worker import Gradebook
+from grader.settings import Settings
+from grader.sitting.codes import load_secret
+
+HERE = Path(__file__).resolve().parent
+log = logging.getLogger("grader.room")
+Route = tuple[str, type[tornado.web.RequestHandler]]
+
+
+def routes(base_url: str) -> list[Route]:
+    paths: list[tuple[str, type[tornado.web.RequestHandler]]] = [
+        ("", handlers.SignInPage), ("signin", handlers.SignIn), ("exam", handlers.ExamPage),
+        ("api/answer", handlers.AnswerApi), ("api/mark", handlers.MarkApi), ("api/event", handlers.EventApi),
+        ("api/submit", handlers.SubmitApi),
+        ("proctor", proctor.ProctorPage), ("proctor/login", proctor.ProctorLogin),
+        ("api/proctor/seats", proctor.SeatsApi), ("api/proctor/action", proctor.ActionApi),
+    ]
+    return [(f"{base_url}{path}", handler) for path, handler in paths]
+
+
+def make_room(settings: Settings, options: RoomOptions | None = None,
+              clock: Callable[[], datetime] = datetime.now) -> Room:
+    """The shared state of one room process: pools on the gradebook and the workspace's secrets."""
+    options = options or RoomOptions()
+    gradebook = Gradebook(connect(settings.db_url), options.db_threads, options.grading_threads)
+    gradebook.warm(lambda: importlib.import_module("grader.autograde"))  # nbgrader loads before the first 交卷
+    return Room(settings, options, gradebook, load_secret(settings.root), staff_token(settings.root), clock)
+
+
+def make_app(settings: Settings, options: RoomOptions | None = None, *,
+             clock: Callable[[], datetime] = datetime.now, extra_routes: Sequence[Route] = (),
+             room: Room | None = None) -> tornado.web.Application:
+    """The room for a workspace. `options.base_url` serves it under a prefix (a JupyterHub
+    service's); `extra_routes` add handlers (a hub sign-in) that share the room's state."""
+    options = options or RoomOptions()
+    base = options.base_url if options.base_url.endswith("/") else f"{options.base_url}/"
+    options = RoomOptions(**{**options.__dict__, "base_url": base})
+    room = room or make_room(settings, options, clock)
+    return tornado.web.Application(
+        [*extra_routes, *routes(base)],
+        room=room, cookie_secret=cookie_secret(settings.root), xsrf_cookies=True,
+        xsrf_cookie_kwargs={"samesite": "Strict", "path": base, "secure": options.secure_cookies},
+        template_path=str(HERE / "templates"), static_path=str(HERE / "static"),
+        static_url_prefix=f"{base}static/", compress_response=True, log_function=_log_request)
+
+
+def _log_request(handler: tornado.web.RequestHandler) -> None:
+    """Failures only: 2,000 candidates saving every few seconds would drown the log."""
+    status = handler.get_status()
+    if status >= 400:
+        request = handler.request
+        log.warning("%d %s %s %.1f ms", status, request.method, request.path, 1000 * request.request_time())
+
+
+def room_of(app: tornado.web.Application) -> Room:
+    room = app.settings["room"]
+    assert isinstance(room, Room)
+    return room
+
+
+async def sweep(room: Room) -> list[str]:
+    """Submit and grade attempts whose time ran out with no page left to do it."""
+    from grader.sitting.submission import close_expired
+
+    now = room.now()
+    return await room.gradebook.grade(lambda session: close_expired(session, room.settings.root, now))
+
+
+def start_sweeping(room: Room) -> tornado.ioloop.PeriodicCallback | None:
+    if room.options.sweep_seconds <= 0:
+        return None
+
+    async def once() -> None:
+        try:
+            for admission_no in await sweep(room):
+                log.info("到时自动交卷：%s", admission_no)
+        except Exception:
+            log.exception("自动交卷出错")
+
+    callback = tornado.ioloop.PeriodicCallback(once, room.options.sweep_seconds * 1000)
+    callback.start()
+    return callback
+
+
+async def serve(app: tornado.web.Application, port: int, address: str = "127.0.0.1", *,
+                behind_proxy: bool = False, ready: Callable[[], Any] | None = None) -> None:
+    """Serve until cancelled. `behind_proxy`: trust X-Forwarded-For for the client's address
+    (sign-in throttling counts per address)."""
+    room = room_of(app)
+    server = tornado.httpserver.HTTPServer(app, xheaders=behind_proxy, max_body_size=room.options.max_body_bytes)
+    server.listen(port, address)
+    sweeper = start_sweeping(room)
+    if ready is not None:
+        ready()
+    try:
+        await asyncio.Event().wait()
+    finally:
+        if sweeper is not None:
+            sweeper.stop()
+        server.stop()
+        room.gradebook.close()

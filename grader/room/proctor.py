@@ -1,0 +1,116 @@
+"""The proctor's side (监考): sign in with the staff token, a live table of the sitting's seats,
+and the four actions, each with a reason and the proctor's name. The rules are the library's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import tornado.web
+
+from grader.room.cookie import MAX_AGE_DAYS, STAFF_COOKIE
+from grader.room.handlers import RoomHandler, grade
+from grader.room.staff import Staff, StaffRefused, staff_sign_in
+from grader.sitting.errors import SittingError
+from grader.sitting.proctor import SeatStatus, extend, force_submit, reopen, seat_table, unlock
+from grader.sitting.seats import sittings
+
+ACTIONS = {"未登录": (), "作答中": ("extend", "force_submit"), "已交卷": ("reopen",), "已锁定": ("unlock",)}
+STATES = {"未登录": "absent", "作答中": "answering", "已交卷": "submitted", "已锁定": "locked"}
+MAX_REASON = 200
+
+
+class StaffHandler(RoomHandler):
+    def staff(self) -> Staff | None:
+        return Staff.loads(self.get_signed_cookie(STAFF_COOKIE, max_age_days=MAX_AGE_DAYS), self.room.now())
+
+    def need_staff(self) -> Staff:
+        staff = self.staff()
+        if staff is None:
+            raise tornado.web.HTTPError(401)
+        return staff
+
+
+class ProctorLogin(StaffHandler):
+    def post(self) -> None:
+        now = self.room.now()
+        try:
+            staff = staff_sign_in(self.room.staff_token, self.get_body_argument("token", "")[:128],
+                                  self.get_body_argument("name", ""), now)
+        except StaffRefused as error:
+            self.render("proctor_login.html", error=str(error))
+            return
+        self.set_signed_cookie(STAFF_COOKIE, staff.dumps(), expires_days=None, httponly=True, samesite="Strict",
+                               secure=self.room.options.secure_cookies, path=self.base,
+                               max_age=int((staff.expires - now).total_seconds()))
+        self.redirect(f"{self.base}proctor", status=303)
+
+
+class ProctorPage(StaffHandler):
+    async def get(self) -> None:
+        staff = self.staff()
+        if staff is None:
+            self.render("proctor_login.html", error="")
+            return
+        every = await self.room.gradebook.run(sittings)
+        wanted = self.get_query_argument("sitting", "")
+        now = self.room.now()
+        open_now = [s for s in every if s.opens_at <= now < s.closes_at]
+        current = next((s for s in every if s.id == wanted), None) or next(iter(open_now or every), None)
+        self.xsrf_token  # noqa: B018 -- sets the _xsrf cookie the page's script sends back
+        self.render("proctor.html", staff=staff, sittings=every, current=current)
+
+
+def _seat_json(seat: SeatStatus) -> dict[str, Any]:
+    return {"admission_no": seat.admission_no, "name": seat.name, "unit": seat.unit, "status": STATES[seat.state],
+            "status_text": seat.state, "answered_text": f"{seat.answered}/{seat.items}" if seat.items else "",
+            "last_save_text": f"{seat.last_save:%H:%M:%S}" if seat.last_save else "",
+            "tab_switches": seat.switches, "deadline_text": f"{seat.deadline:%H:%M:%S}" if seat.deadline else "",
+            "actions": [*ACTIONS[seat.state], *(["unlock"] if seat.locked and seat.state != "已锁定" else [])]}
+
+
+class SeatsApi(StaffHandler):
+    async def get(self) -> None:
+        self.need_staff()
+        sitting_id, now = self.get_query_argument("sitting", ""), self.room.now()
+        try:
+            seats = await self.room.gradebook.run(lambda session: seat_table(session, sitting_id, now))
+        except SittingError as error:
+            self.finish({"error": str(error)})
+            return
+        counts: dict[str, int] = {}
+        for seat in seats:
+            counts[seat.state] = counts.get(seat.state, 0) + 1
+        self.finish({"now_text": f"{now:%H:%M:%S}", "counts": counts, "seats": [_seat_json(s) for s in seats]})
+
+
+class ActionApi(StaffHandler):
+    async def post(self) -> None:
+        staff, body = self.need_staff(), self.json_body()
+        admission_no, action, reason, minutes = (body.get("admission_no"), body.get("action"), body.get("reason"),
+                                                 body.get("minutes", 0))
+        if (not isinstance(admission_no, str) or not isinstance(reason, str) or type(minutes) is not int
+                or action not in ("unlock", "extend", "force_submit", "reopen")):
+            raise tornado.web.HTTPError(400)
+        room, now, actor, reason = self.room, self.room.now(), staff.actor, reason[:MAX_REASON]
+
+        def act(session: Any) -> int | None:
+            if action == "unlock":
+                unlock(session, admission_no, actor=actor, reason=reason, now=now)
+            elif action == "extend":
+                extend(session, admission_no, minutes, actor=actor, reason=reason, now=now)
+            elif action == "reopen":
+                reopen(session, admission_no, minutes, actor=actor, reason=reason, now=now)
+            else:
+                return force_submit(session, room.settings.root, admission_no, actor=actor, reason=reason,
+                                    now=now).attempt_id
+            return None
+
+        try:
+            submitted = await room.gradebook.run(act)
+        except SittingError as error:
+            self.finish({"done": False, "reason": str(error)})
+            return
+        if submitted is not None:
+            await grade(room, submitted)
+        self.finish({"done": True})
+

@@ -1,0 +1,35 @@
+"""What every handler of one room process shares: the workspace, the gradebook pools, the
+secrets (read from the workspace at start) and the server's clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from grader.room.worker import Gradebook
+from grader.settings import Settings
+
+
+@dataclass(frozen=True)
+class RoomOptions:
+    base_url: str = "/"  # a path prefix, e.g. a JupyterHub service's /services/exam-room/
+    db_threads: int | None = None  # None: 2 on SQLite (one writer at a time), 16 on PostgreSQL
+    grading_threads: int = 1
+    sweep_seconds: float = 30.0  # submit attempts whose time ran out with no page left (0: never)
+    secure_cookies: bool = False  # behind HTTPS: cookies only over HTTPS
+    session_hours: float = 12.0  # how long a candidate's cookie lasts (a sitting's day)
+    max_body_bytes: int = 1 << 20
+
+
+@dataclass
+class Room:
+    settings: Settings
+    options: RoomOptions
+    gradebook: Gradebook
+    code_secret: bytes
+    staff_token: str
+    clock: Callable[[], datetime] = field(default=datetime.now)
+
+    def now(self) -> datetime:
+        return self.clock()

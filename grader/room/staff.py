@@ -1,0 +1,51 @@
+"""Who may open the proctor's page: for now whoever holds the workspace's staff token (printed by
+`qinglian room`), signing in under the name they give, which every proctor action records. This is
+the one place that decides it; staff accounts (issue #12) will replace the token here."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+MAX_NAME = 32
+STAFF_HOURS = 12
+
+
+@dataclass(frozen=True)
+class Staff:
+    name: str
+    expires: datetime
+
+    @property
+    def actor(self) -> str:
+        return f"{self.name}（监考令牌）"
+
+    def dumps(self) -> str:
+        return json.dumps({"n": self.name, "e": self.expires.isoformat(timespec="seconds")}, ensure_ascii=True)
+
+    @classmethod
+    def loads(cls, signed_value: bytes | None, now: datetime) -> Staff | None:
+        if signed_value is None:
+            return None
+        try:
+            data = json.loads(signed_value)
+            staff = cls(str(data["n"]), datetime.fromisoformat(data["e"]))
+        except (ValueError, KeyError, TypeError):
+            return None
+        return staff if now < staff.expires else None
+
+
+class StaffRefused(Exception):
+    """The message says what was wrong, in Chinese."""
+
+
+def staff_sign_in(token: str, offered: str, name: str, now: datetime) -> Staff:
+    """The staff member, if the token offered is the workspace's (compared in constant time)."""
+    name = name.strip()
+    if not hmac.compare_digest(token.encode(), offered.strip().encode()):
+        raise StaffRefused("监考令牌不正确")
+    if not name or len(name) > MAX_NAME:
+        raise StaffRefused(f"请填写监考员姓名（不超过 {MAX_NAME} 个字）")
+    return Staff(name, now + timedelta(hours=STAFF_HOURS))
