@@ -174,6 +174,8 @@ def load(path: Path) -> Any:
     except UnicodeDecodeError as error:
         line = path.read_bytes()[: error.start].count(b"\n") + 1
         raise YamlFileError(Problem(str(path), line, "文件不是 UTF-8 编码（请用 UTF-8 保存）")) from error
+    except OSError as error:  # missing, a folder, no permission
+        raise YamlFileError(Problem(str(path), 1, f"无法读取文件（{error.strerror or error}）")) from error
     try:
         return _compose(text, str(path))
     except yaml.MarkedYAMLError as error:

@@ -286,3 +286,12 @@ def test_a_reused_source_is_a_fresh_copy_with_the_anchor_line(tmp_path: Path) ->
     first, second = (item["source"] for item in data["items"])
     assert first == second == {"document": "《中国共产党纪律处分条例》（2023）", "clause": "第二十七条"}
     assert first is not second and (first.line, first.line_of("clause")) == (1, 3)  # where the anchor is
+
+
+def test_a_file_that_cannot_be_read_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "folder.yaml").mkdir()
+    for path in (tmp_path / "missing.yaml", tmp_path / "folder.yaml"):
+        with pytest.raises(YamlFileError) as caught:
+            load(path)
+        assert (caught.value.problem.file, caught.value.problem.line) == (str(path), 1)
+        assert caught.value.problem.message.startswith("无法读取文件（")
