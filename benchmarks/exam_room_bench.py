@@ -37,6 +37,7 @@ from grader.release import release  # noqa: E402
 from grader.serve import voila_server  # noqa: E402
 from grader.settings import Settings  # noqa: E402
 from grader.sitting.attempt import Seat, create_sitting  # noqa: E402
+from grader.sitting.codes import load_secret  # noqa: E402
 from grader.workspace import init_workspace  # noqa: E402
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, free_port, running  # noqa: E402
 
@@ -56,7 +57,8 @@ def _workspace(root: Path, candidates: int) -> tuple[Settings, list[Seat]]:
         students = [f"B{n:04d}" for n in range(candidates)]
         session.add_all(Student(id=s, last_name="考", first_name=s) for s in students)
         seats = create_sitting(session, "bench", "压力测试", ["promotion-a", "promotion-b"], students,
-                               now - timedelta(minutes=1), now + timedelta(hours=3), 90, created_by="bench", now=now)
+                               now - timedelta(minutes=1), now + timedelta(hours=3), 90, secret=load_secret(root),
+                               created_by="bench", now=now)
     engine.dispose()
     return settings, seats
 

@@ -19,6 +19,7 @@ from grader.paper.store import PaperKey, load_keys
 from grader.serve import voila_server
 from grader.settings import Settings
 from grader.sitting.attempt import AttemptView, Seat, create_sitting, start_or_resume
+from grader.sitting.codes import load_secret
 from tests.browser import chromium_page, free_port, running
 
 REPO = Path(__file__).resolve().parent.parent
@@ -96,7 +97,8 @@ def test_candidate_answers_reloads_survives_a_restart_and_submits(
     with Session(engine) as session, session.begin():
         session.add(Student(id="C1", last_name="赵", first_name="一"))
         (seat,) = create_sitting(session, "t1", "测试场次", released[:1], ["C1"], now - timedelta(minutes=5),
-                                 now + timedelta(hours=2), 30, created_by="t", now=now)
+                                 now + timedelta(hours=2), 30, secret=load_secret(settings.root),
+                                 created_by="t", now=now)
         keys = {k.position: k for k in load_keys(session, seat.assignment).items}
     port = free_port()
     server = voila_server(settings, REPO / "voila_apps", port, "exam_room.ipynb", "考场", only_page=True)
@@ -108,7 +110,8 @@ def test_candidate_answers_reloads_survives_a_restart_and_submits(
         with running(server, tmp_path / "voila1.log", ready):
             _enter(page, url, seat)
             with Session(engine) as session:
-                view: AttemptView = start_or_resume(session, seat.admission_no, seat.code, datetime.now())
+                view: AttemptView = start_or_resume(session, seat.admission_no, seat.code, datetime.now(),
+                                                     secret=load_secret(settings.root))
             half = view.items[: len(view.items) // 2]
             for p in half:
                 key = keys[p.item.position]

@@ -30,8 +30,8 @@ def test_the_whole_record_holds_exams_with_regrades_attempts_study_gate_trail_an
     opens = datetime.now() - timedelta(minutes=5)
     with Session(engine) as session, session.begin():
         (seat,) = create_sitting(session, "s1", "十一月场次", released[1:2], ["P003"], opens,
-                                 opens + timedelta(hours=2), 30, created_by="t", now=opens)
-        start_or_resume(session, seat.admission_no, seat.code, datetime.now())
+                                 opens + timedelta(hours=2), 30, secret=bytes(32), created_by="t", now=opens)
+        start_or_resume(session, seat.admission_no, seat.code, datetime.now(), secret=bytes(32))
         first = record_step(session, "P003", "talk", date(2026, 11, 1), "李四", now=NOW)
         correct_step(session, first.id, "王五", "日期有误", on=date(2026, 11, 2), now=NOW)
         record = person_record(session, "P003", programmes(), course, now=NOW)
