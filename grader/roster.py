@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from grader.gradebook.models import PersonRow, UnitRow
@@ -121,12 +121,14 @@ def import_people(session: Session, people: Sequence[Person]) -> tuple[int, int]
     """Add or update units and people (and their nbgrader student rows). Returns (added, updated)."""
     from nbgrader.api import Student
 
+    position = session.scalar(select(func.max(UnitRow.position))) or 0
     for person in people:
         # a unit named only as someone's 上级单位 is a county: townships are the units that have one
         levels = ((person.parent, None, "县（市、区）"), (person.unit, person.parent or None, person.kind))
         for name, parent, kind in levels:
             if name and session.get(UnitRow, name) is None:
-                session.add(UnitRow(name=name, parent=parent, kind=kind))
+                position += 1
+                session.add(UnitRow(name=name, parent=parent, kind=kind, position=position))
                 session.flush()
     added = updated = 0
     for person in people:
@@ -159,5 +161,32 @@ def unit_members(session: Session, unit: str) -> list[str]:
     return list(session.scalars(select(PersonRow.id).where(PersonRow.unit.in_(units)).order_by(PersonRow.id)))
 
 
+@dataclass(frozen=True)
+class UnitLine:
+    name: str
+    kind: str
+    depth: int  # 0: a city office or a county; 1: a township under its county
+
+
+def unit_tree(session: Session) -> list[UnitLine]:
+    """Every unit in hierarchy order: the 市直单位, then each 县（市、区） followed by its
+    乡（镇、街道）; siblings in the order the roster first named them."""
+    rows = session.execute(select(UnitRow.name, UnitRow.parent, UnitRow.kind, UnitRow.position)).all()
+    children: dict[str | None, list[tuple[int, int, str, str]]] = {}
+    for name, parent, kind, position in rows:
+        level = UNIT_KINDS.index(kind) if kind in UNIT_KINDS else len(UNIT_KINDS)
+        children.setdefault(parent, []).append((level, position, name, kind))
+    lines: list[UnitLine] = []
+    stack = [(entry, 0) for entry in sorted(children.get(None, []), reverse=True)]
+    while stack:
+        (_, _, name, kind), depth = stack.pop()
+        lines.append(UnitLine(name, kind, depth))
+        stack += [(entry, depth + 1) for entry in sorted(children.get(name, []), reverse=True)]
+    listed = {line.name for line in lines}  # a unit in a parent cycle is still listed, last
+    return lines + [UnitLine(name, kind, 0) for _, _, name, kind in sorted(e for group in children.values()
+                                                                         for e in group if e[2] not in listed)]
+
+
 def units(session: Session) -> Iterable[str]:
-    return session.scalars(select(UnitRow.name).order_by(UnitRow.name))
+    """Unit names in hierarchy order (unit_tree)."""
+    return [line.name for line in unit_tree(session)]
