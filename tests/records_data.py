@@ -41,17 +41,17 @@ def seed_roster(engine: Engine) -> None:
         import_people(session, people)
 
 
-def sit(settings: Settings, engine: Engine, assignment: str, students: dict[str, bool], essay: str = "") -> None:
-    """Each student hands in the paper with every answer right (True) or blank (False), and the
-    essay answered with `essay`; graded."""
+def sit(settings: Settings, engine: Engine, assignment: str, students: dict[str, bool], essay: str = "",
+        at: datetime = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)) -> None:
+    """Each student hands in the paper at `at` with every answer right (True) or blank (False),
+    and the essay answered with `essay`; graded."""
     with Session(engine) as session:
         keys = load_keys(session, assignment)
     released = json.loads((settings.root / "release" / assignment / f"{NOTEBOOK_NAME}.ipynb").read_text("utf-8"))
     for student, right in students.items():
         answers = {k.name: essay if k.type == "essay" else "" if not right else
                    (k.key[0] if isinstance(k.key, tuple) else str(k.key)) for k in keys.items}
-        write_submission(settings.root, assignment, student, answered_notebook(released, answers),
-                         datetime(2026, 11, 20, 9, 30, tzinfo=UTC))
+        write_submission(settings.root, assignment, student, answered_notebook(released, answers), at)
     with Session(engine) as session, session.begin():
         autograde(session, settings.root, assignment, actor="test", students=set(students))
 
