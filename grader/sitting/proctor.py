@@ -84,10 +84,10 @@ def seat_table(session: Session, sitting_id: str, now: datetime) -> list[SeatSta
         .where(AnswerRow.attempt_id.in_(ids), AnswerRow.value != "").group_by(AnswerRow.attempt_id))} if ids else {}
     switches = dict(session.execute(select(AttemptEventRow.attempt_id, func.count())
                                     .where(AttemptEventRow.attempt_id.in_(ids))
-                                    .group_by(AttemptEventRow.attempt_id)).tuples().all()) if ids else {}
+                                    .group_by(AttemptEventRow.attempt_id)).all()) if ids else {}
     sizes = dict(session.execute(select(PaperItemRow.assignment, func.count())
                                  .where(PaperItemRow.assignment.in_({s.assignment for s in seats}))
-                                 .group_by(PaperItemRow.assignment)).tuples().all())
+                                 .group_by(PaperItemRow.assignment)).all())
     known = people(session, (s.student_id for s in seats))
     table = []
     for seat in seats:
