@@ -11,6 +11,8 @@ DB_ENV = "QINGLIAN_DB_URL"
 ROOT_ENV = "QINGLIAN_ROOT"  # the workspace, as `qinglian serve` tells the kernels it starts
 PROGRAMMES_ENV = "QINGLIAN_PROGRAMMES"  # the programme files (exams/programmes/), likewise
 COURSES_ENV = "QINGLIAN_COURSES"  # the course catalogue (courses/), likewise
+PUBLIC_MIN_PEOPLE = 10  # a unit with fewer people shows aggregates only on public pages, never a list
+PUBLIC_MIN_PEOPLE_ENV = "QINGLIAN_PUBLIC_MIN_PEOPLE"
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,16 @@ class Settings:
     @property
     def uses_default_db(self) -> bool:
         return self.db_url == default_db_url(self.root)
+
+
+def public_min_people(environ: Mapping[str, str] | None = None) -> int:
+    """k of the public pages' privacy rule: QINGLIAN_PUBLIC_MIN_PEOPLE, else PUBLIC_MIN_PEOPLE
+    (never below 1)."""
+    env = os.environ if environ is None else environ
+    try:
+        return max(1, int(env.get(PUBLIC_MIN_PEOPLE_ENV, PUBLIC_MIN_PEOPLE)))
+    except ValueError:
+        return PUBLIC_MIN_PEOPLE
 
 
 def default_db_url(root: Path) -> str:

@@ -148,9 +148,10 @@ def test_ranking_puts_units_with_too_few_candidates_last_unranked(city: Engine) 
 def test_drill_down_shows_sub_units_and_masked_people_only(city: Engine) -> None:
     with Session(city) as session:
         scores = board(session)
-        township = drill_down(session, scores, "城郊乡")
-        county = drill_down(session, scores, "林州市")
-        promotion = people_scores(session, Filters("promotion"), "城郊乡")
+        # k = 1: these units are far smaller than the public pages' k (see the privacy test below)
+        township = drill_down(session, scores, "城郊乡", minimum=1)
+        county = drill_down(session, scores, "林州市", minimum=1)
+        promotion = people_scores(session, Filters("promotion"), "城郊乡", minimum=1)
     assert [(p.name, p.programme, p.best, p.passed) for p in township.people] == [
         ("孙*", "induction", 85.0, True), ("赵*六", "induction", 60.0, True), ("赵*六", "promotion", 30.0, False)]
     assert [t.unit for t in county.sub_units] == ["城郊乡", "姚村镇"] and [p.name for p in county.people] == ["王*"]
@@ -160,10 +161,30 @@ def test_drill_down_shows_sub_units_and_masked_people_only(city: Engine) -> None
     assert not any(name in shown or number in shown for _, name, number, _ in PEOPLE)
 
 
+def test_counts_are_of_distinct_people_and_a_unit_under_k_shows_no_per_person_rows(city: Engine) -> None:
+    with Session(city) as session:
+        scores = board(session)
+        listed = drill_down(session, scores, "城郊乡", minimum=1)
+        public = drill_down(session, scores, "城郊乡")  # the default k of grader.settings: 10
+        direct = people_scores(session, Filters(), "城郊乡")
+    # 赵*六 sat two programmes: three lines, two people
+    assert (len(listed.people), listed.headcount, listed.examinees) == (3, 2, 2)
+    assert (scores.tally("城郊乡").examinees, scores.tally("林州市").examinees, scores.city.examinees) == (2, 3, 5)
+    assert public.people == () and direct == ()
+    assert (public.headcount, public.examinees, public.tally.candidates) == (2, 2, 3)
+    assert "少于 10 人" in public.withheld and "只公布统计数字" in public.withheld
+    with Session(city) as session, session.begin():
+        session.add_all(PersonRow(id=f"Q{i:02d}", name=f"钱{i:02d}", id_number="", unit="城郊乡", rank="科员",
+                                  category="公务员") for i in range(8))
+    with Session(city) as session:
+        big = drill_down(session, board(session), "城郊乡")
+    assert big.headcount == 10 and big.withheld == "" and len(big.people) == 11  # 10 people, one in two programmes
+
+
 def test_the_export_reads_back_with_the_same_figures_and_masked_names(city: Engine) -> None:
     with Session(city) as session:
         scores = board(session)
-        drill = drill_down(session, scores, "林州市")
+        drill = drill_down(session, scores, "林州市", minimum=1)
     book = load_workbook(io.BytesIO(drill_down_xlsx(drill, Filters(), datetime(2026, 11, 27, 10))))
     assert book.sheetnames == ["单位", "人员", "说明"]
     units = [row for row in book["单位"].iter_rows(min_row=2, values_only=True)]
@@ -195,7 +216,7 @@ def test_a_graders_essay_mark_counts_and_a_pending_essay_adds_nothing(city: Engi
     _mark(city, "induction-a", "P4", None)  # waits for a grader
     with Session(city) as session:
         promotion = board(session, Filters("promotion"))
-        county = people_scores(session, Filters("promotion"), "林州市")
+        county = people_scores(session, Filters("promotion"), "林州市", minimum=1)
         induction = board(session, Filters("induction"))
     assert _rates(promotion)["林州市"] == (4, 2, 1) and promotion.tally("林州市").bins == (1, 1, 0, 0, 0)
     assert [(p.name, p.best, p.passed) for p in county] == [("王*", 64.5, True)]
@@ -256,10 +277,12 @@ def test_the_scoreboard_passes_exactly_those_whose_programme_status_has_the_exam
     promotion = load_programmes(REPO / "exams" / "programmes")["promotion"]
     with Session(engine) as session:
         people = list(session.scalars(select(PersonRow.id)))
-        exam_done = {s.person_id for s in people_status(session, promotion, people) if s.steps[0].done}
+        # judged when the city's four months (from 2024-01) have ended: its tests are still valid
+        exam_done = {s.person_id for s in people_status(session, promotion, people, now=datetime(2024, 5, 1))
+                     if s.steps[0].done}
         scores = board(session, Filters("promotion"))
         units = {p: u for p, u in session.execute(select(PersonRow.id, PersonRow.unit))}
-        shown = Counter({unit: sum(1 for p in people_scores(session, Filters("promotion"), unit) if p.passed)
+        shown = Counter({unit: sum(1 for p in people_scores(session, Filters("promotion"), unit, 1) if p.passed)
                          for unit in set(units.values())})
     assert scores.city.passed == len(exam_done) > 0
     assert +shown == Counter(units[p] for p in exam_done)  # unit by unit, the same people

@@ -93,6 +93,7 @@ class Tally:
     candidates: int  # counted once per programme, see the module docstring
     passed: int
     bins: tuple[int, ...]  # candidates per score band
+    examinees: int = 0  # distinct people with a counted result (a person who sat two programmes: once)
 
     @property
     def rate(self) -> float | None:
@@ -167,7 +168,10 @@ class PublicScore:
 class DrillDown:
     tally: Tally
     sub_units: tuple[Tally, ...]
-    people: tuple[PublicScore, ...]  # the unit's own people (sub-units have theirs)
+    people: tuple[PublicScore, ...]  # the unit's own people (sub-units have theirs); () when withheld
+    headcount: int = 0  # distinct people on the unit's own roster
+    examinees: int = 0  # of them, distinct people with a counted result
+    withheld: str = ""  # why no per-person list is shown (fewer than k people): aggregates only
 
 
 def band_labels(edges: Sequence[float] = BIN_EDGES) -> list[str]:
@@ -177,7 +181,13 @@ def band_labels(edges: Sequence[float] = BIN_EDGES) -> list[str]:
 
 
 def tally_of(unit: str, kind: str, parent: str | None, depth: int, figures: Sequence[int]) -> Tally:
-    return Tally(unit, kind, parent, depth, figures[0], figures[1], figures[2], tuple(figures[3:]))
+    """figures: [people, candidates, passed, examinees, *bands]."""
+    return Tally(unit, kind, parent, depth, figures[0], figures[1], figures[2], tuple(figures[4:]), figures[3])
+
+
+def withheld_note(headcount: int, minimum: int) -> str:
+    return (f"本单位人员 {headcount} 人，少于 {minimum} 人：为免识别到个人，只公布统计数字，不列个人成绩。"
+            if headcount < minimum else "")
 
 
 def distribution(board: Board, unit: str | None = None) -> tuple[Band, ...]:

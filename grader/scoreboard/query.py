@@ -39,7 +39,9 @@ from grader.scoreboard.model import (
     Rate,
     programme_title,
     tally_of,
+    withheld_note,
 )
+from grader.settings import public_min_people
 
 _KIND_ORDER = {"市直单位": 0, "县（市、区）": 1, "乡（镇、街道）": 2}
 
@@ -172,15 +174,19 @@ def board(session: Session, filters: Filters = EVERYTHING, edges: Sequence[float
     counted = session.execute(select(PersonRow.unit, best.c.band, func.count(), func.sum(best.c.passed))
                               .join(best, best.c.student == PersonRow.id).group_by(PersonRow.unit, best.c.band))
     roster = session.execute(select(PersonRow.unit, func.count()).group_by(PersonRow.unit))
-    width = 3 + len(edges)
-    direct: dict[str, list[int]] = {}  # unit -> [people, candidates, passed, *bands]
+    examinees = session.execute(select(PersonRow.unit, func.count(func.distinct(best.c.student)))
+                                .join(best, best.c.student == PersonRow.id).group_by(PersonRow.unit))
+    width = 4 + len(edges)
+    direct: dict[str, list[int]] = {}  # unit -> [people, candidates, passed, examinees, *bands]
     for unit, people in roster:
         direct.setdefault(unit, [0] * width)[0] += int(people)
     for unit, band, count, passed in counted:
         row = direct.setdefault(unit, [0] * width)
         row[1] += int(count)
         row[2] += int(passed or 0)
-        row[3 + int(band)] += int(count)
+        row[4 + int(band)] += int(count)
+    for unit, count in examinees:  # a person is in one unit: distinct counts add up the hierarchy
+        direct.setdefault(unit, [0] * width)[3] += int(count)
     units, city = rolled_up(session, direct, width)
     return Board(filters, tuple(edges), tally_of(CITY, "", None, -1, city),
                  tuple(tally_of(name, kind, parent, depth, figures) for name, parent, kind, depth, figures in units))
@@ -230,9 +236,19 @@ def by_period(session: Session, granularity: str = "month", programme: str | Non
                  for key, count, passed, mean in session.execute(_in_units(query, session, unit)))
 
 
-def people_scores(session: Session, filters: Filters, unit: str) -> tuple[PublicScore, ...]:
+def headcount(session: Session, unit: str) -> int:
+    """Distinct people on the unit's own roster (not its sub-units')."""
+    return int(session.scalar(select(func.count(func.distinct(PersonRow.id))).where(PersonRow.unit == unit)) or 0)
+
+
+def people_scores(session: Session, filters: Filters, unit: str,
+                  minimum: int | None = None) -> tuple[PublicScore, ...]:
     """The unit's own people with their counted result, names masked; best scores first, then
-    those with no result in the period."""
+    those with no result in the period. Nothing for a unit with fewer than `minimum` people
+    (default: grader.settings' k): masked names beside scores in a small township name people."""
+    minimum = public_min_people() if minimum is None else minimum
+    if headcount(session, unit) < minimum:
+        return ()
     papers = select(PaperRow.assignment)
     if filters.programme is not None:
         papers = papers.where(PaperRow.programme == filters.programme)
@@ -250,15 +266,27 @@ def people_scores(session: Session, filters: Filters, unit: str) -> tuple[Public
     return tuple(sorted(scores, key=lambda s: (s.best is None, -(s.best or 0.0), s.name, s.programme)))
 
 
-def drill_down(session: Session, board: Board, unit: str | None) -> DrillDown:
-    """A unit (or the city): its figures, its sub-units' figures and its own people."""
-    people = () if unit is None or unit == CITY else people_scores(session, board.filters, unit)
-    return DrillDown(board.tally(unit), board.children(unit), people)
+def drill_down(session: Session, board: Board, unit: str | None, minimum: int | None = None) -> DrillDown:
+    """A unit (or the city): its figures, its sub-units' figures and its own people: one line per
+    person and programme, counted as distinct people; for a unit with fewer than `minimum` people
+    (default: grader.settings' k) no list at all, only the figures and why."""
+    tally = board.tally(unit)
+    if unit is None or unit == CITY:
+        return DrillDown(tally, board.children(unit), (), tally.people, tally.examinees)
+    minimum = public_min_people() if minimum is None else minimum
+    own = headcount(session, unit)
+    people = people_scores(session, board.filters, unit, minimum)
+    return DrillDown(tally, board.children(unit), people, own, _examinees(session, board.filters, unit),
+                     withheld_note(own, minimum))
 
 
+def _examinees(session: Session, filters: Filters, unit: str) -> int:
+    best = _best(filters, students=select(PersonRow.id).where(PersonRow.unit == unit)).subquery()
+    return int(session.scalar(select(func.count(func.distinct(best.c.student)))) or 0)
 
-def unit_view(session: Session, filters: Filters, unit: str | None) -> DrillDown:
+
+def unit_view(session: Session, filters: Filters, unit: str | None, minimum: int | None = None) -> DrillDown:
     """The board for the filters, drilled down to a unit (None: the city); KeyError names an unknown unit."""
     scores = board(session, filters)
     scores.tally(unit)
-    return drill_down(session, scores, unit)
+    return drill_down(session, scores, unit, minimum)
