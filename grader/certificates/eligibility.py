@@ -5,6 +5,10 @@
 - promotion_test: a current result of a promotion paper at or above that paper's pass mark;
 - promotion_gate: the `promotion` programme cleared (test, talk, oath and public commitment).
 
+Whoever has a current result on the certificate's papers that is flagged 待复核 and not yet
+cleared (grader.certificates.flags) is refused, the flagged result named, however well they
+scored: a flag means a person must look first.
+
 Name and unit come from the roster (ql_person)."""
 
 from __future__ import annotations
@@ -14,9 +18,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from grader.certificates.flags import open_flags, refusal
 from grader.certificates.payload import PROGRAMMES, CertificateFacts, PayloadError
 from grader.course.catalog import CourseError, Module, load_catalog
 from grader.gradebook.models import GradingRunRow, PaperRow, PersonRow, ResultRow, SittingCandidateRow
@@ -95,7 +100,8 @@ def _promotion_test(session: Session, people: dict[str, PersonRow]) -> tuple[lis
 
 
 def _programme(session: Session, people: dict[str, PersonRow], certificate: str, sources: Sources,
-               now: datetime) -> tuple[list[CertificateFacts], dict[str, str]]:
+               now: datetime) -> tuple[list[CertificateFacts], dict[str, str], list[str]]:
+    """Facts, refusals, and the blueprints whose papers the programme's exam steps count."""
     try:
         programme = load_programmes(sources.programmes)[_PROGRAMME_FILE[certificate]]
         modules: list[Module] = []
@@ -115,7 +121,14 @@ def _programme(session: Session, people: dict[str, PersonRow], certificate: str,
         modules_done = sum(1 for s in status.steps if s.step.startswith("module:"))
         result = f"合格：完成全部 {modules_done} 个课程模块；{done}" if modules_done else f"全部完成：{done}"
         _add(facts, refused, person, certificate, result, status.cleared_at.date())
-    return facts, refused
+    return facts, refused, [s.blueprint for s in programme.steps if s.kind == "exam"]
+
+
+def _hold_flagged(session: Session, facts: list[CertificateFacts], refused: dict[str, str],
+                  papers: ColumnElement[bool]) -> list[CertificateFacts]:
+    flags = open_flags(session, [f.person_id for f in facts], papers)
+    refused.update((person, refusal(found)) for person, found in flags.items())
+    return [f for f in facts if f.person_id not in flags]
 
 
 def eligible(session: Session, person_ids: Sequence[str], certificate: str, sources: Sources,
@@ -127,8 +140,11 @@ def eligible(session: Session, person_ids: Sequence[str], certificate: str, sour
     people = _people(session, ids)
     if certificate == "promotion_test":
         facts, refused = _promotion_test(session, people)
+        papers = PaperRow.programme == "promotion"
     else:
-        facts, refused = _programme(session, people, certificate, sources, now)
+        facts, refused, blueprints = _programme(session, people, certificate, sources, now)
+        papers = PaperRow.blueprint.in_(blueprints)
+    facts = _hold_flagged(session, facts, refused, papers)
     refused.update((i, f"名单中没有编号为 {i} 的人员") for i in ids if i not in people)
     by_id = {f.person_id: f for f in facts}
     ordered = [by_id[i] for i in ids if i in by_id]

@@ -24,13 +24,14 @@ PROGRAMME_CHOICE = click.Choice(["induction", "promotion_test", "promotion_gate"
 def _failing() -> Iterator[None]:
     """The library's refusals (keys, font, eligibility, revocation) become a clear error."""
     from grader.certificates.eligibility import EligibilityError
+    from grader.certificates.flags import FlagError
     from grader.certificates.fonts import FontError
     from grader.certificates.keys import KeyStoreError
     from grader.certificates.revocation import RevocationError
 
     try:
         yield
-    except (EligibilityError, FontError, KeyStoreError, RevocationError) as error:
+    except (EligibilityError, FlagError, FontError, KeyStoreError, RevocationError) as error:
         raise Failure(str(error)) from error
 
 
@@ -181,3 +182,45 @@ def cert_revocations(to: Path | None, root: Path, db_url: str | None) -> None:
         signer = load_signer(settings.root)
         published = signed_revocation_list(current_revocations(session, signer.issuer, datetime.now()), signer)
     _write_json(published, to)
+
+
+@click.group()
+def result() -> None:
+    """成绩的待复核标记：列出、解除（解除前，据此成绩不签发证书）。"""
+
+
+@result.command("flags")
+@click.option("--assignment", default=None, help="只列出这份试卷的")
+@root_option
+@db_option
+def result_flags(assignment: str | None, root: Path, db_url: str | None) -> None:
+    """列出尚未解除的待复核成绩（及评分时发现的问题）。"""
+    from sqlalchemy import true
+
+    from grader.certificates.flags import open_flags
+    from grader.gradebook.models import PaperRow
+
+    with transaction(Settings.resolve(root, db_url)) as session:
+        flags = open_flags(session, None, PaperRow.assignment == assignment if assignment else true())
+    for student, found in flags.items():
+        for flag in found:
+            click.echo(f"{student}：{flag}")
+    console.print(f"待复核 {sum(len(f) for f in flags.values())} 份，涉及 {len(flags)} 人")
+
+
+@result.command("clear-flag")
+@click.argument("student")
+@click.argument("assignment")
+@click.option("--by", "cleared_by", required=True, help="复核人")
+@click.option("--reason", required=True, help="复核结论：为什么可以解除")
+@root_option
+@db_option
+def result_clear_flag(student: str, assignment: str, cleared_by: str, reason: str, root: Path,
+                      db_url: str | None) -> None:
+    """复核后解除一份成绩的待复核标记（记录复核人、时间和理由）；之后才能据此签发证书。"""
+    from grader.certificates.flags import clear_flag
+
+    with _failing(), transaction(Settings.resolve(root, db_url)) as session:
+        done = clear_flag(session, student, assignment, cleared_by, reason, datetime.now())
+    console.print(f"已解除 {done.student_id} 在试卷 {done.assignment} 上的待复核标记"
+                  f"（{done.cleared_by}，{done.cleared_at:%Y-%m-%d %H:%M}：{done.reason}）", highlight=False)

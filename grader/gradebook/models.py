@@ -248,7 +248,7 @@ class MarkRow(Base):
 
 
 class SignInRow(Base):
-    """Every sign-in try, good or bad (ok | wrong_code | unknown | locked | throttled | stale_code | hub)."""
+    """Every sign-in try, good or bad: ok | hub | wrong_code | unknown | locked | throttled | stale_code | closed."""
 
     __tablename__ = "ql_sign_in"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -420,4 +420,16 @@ class CertificateRevocationRow(Base):
     serial: Mapped[str] = mapped_column(ForeignKey("ql_certificate.serial"), primary_key=True)
     revoked_at: Mapped[datetime] = mapped_column(DateTime)
     revoked_by: Mapped[str] = mapped_column(String(128))
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class ResultFlagClearanceRow(Base):
+    """A person looked at a result flagged 待复核 and cleared it: who, when and why (migration
+    0010). One per result: a regrade is a new result, flagged or not afresh. Until its flag is
+    cleared a result earns no certificate."""
+
+    __tablename__ = "ql_result_flag_clearance"
+    result_id: Mapped[int] = mapped_column(ForeignKey("ql_result.id"), primary_key=True)
+    cleared_by: Mapped[str] = mapped_column(String(128))
+    cleared_at: Mapped[datetime] = mapped_column(DateTime)
     reason: Mapped[str] = mapped_column(Text)
