@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from grader.gradebook.models import SignInRow, SittingCandidateRow, SittingRow
+from grader.sitting.answers import loggable
 from grader.sitting.attempt import AttemptView, enter, lock_seat
 from grader.sitting.codes import is_stale, matches
 from grader.sitting.errors import SittingError
@@ -29,14 +30,20 @@ def locked_message(until: datetime) -> str:
 
 
 def _log(session: Session, admission_no: str, client: str, outcome: str, now: datetime) -> None:
-    session.add(SignInRow(admission_no=admission_no[:64], client=client[:64], outcome=outcome, at=now))
+    session.add(SignInRow(admission_no=loggable(admission_no)[:64], client=loggable(client)[:64], outcome=outcome,
+                          at=now))
+
+
+def _plausible(admission_no: str) -> bool:
+    """Could be an admission number at all: short and storable (anything else is simply unknown)."""
+    return 0 < len(admission_no) <= 32 and admission_no == loggable(admission_no)
 
 
 def _client_throttled(session: Session, client: str, now: datetime) -> bool:
     if not client:
         return False
     failures = session.scalar(select(func.count()).select_from(SignInRow).where(
-        SignInRow.client == client[:64], SignInRow.at > now - CLIENT_WINDOW,
+        SignInRow.client == client, SignInRow.at > now - CLIENT_WINDOW,
         SignInRow.outcome.in_(("wrong_code", "unknown", "locked", "stale_code"))))
     return int(failures or 0) >= CLIENT_FAILURES
 
@@ -47,10 +54,11 @@ def sign_in(session: Session, secret: bytes, admission_no: str, code: str, *, cl
     reason; the refusal is logged in the session, so the caller commits also on SittingError."""
     number = admission_no.strip()
     code = code.strip()
+    client = loggable(client)[:64]
     if _client_throttled(session, client, now):
         _log(session, number, client, "throttled", now)
         raise SittingError(f"本机尝试次数过多，请 {int(CLIENT_WINDOW.total_seconds() // 60)} 分钟后再试")
-    seat = lock_seat(session, number) if number else None
+    seat = lock_seat(session, number) if _plausible(number) else None
     if seat is None:
         _log(session, number, client, "unknown", now)
         raise SittingError(WRONG)
@@ -67,7 +75,11 @@ def sign_in(session: Session, secret: bytes, admission_no: str, code: str, *, cl
             raise SittingError(locked_message(seat.locked_until))
         raise SittingError(f"{WRONG}（再错 {SEAT_TRIES - seat.failed_tries} 次将锁定 10 分钟）")
     seat.failed_tries, seat.locked_until = 0, None
-    view = enter(session, seat, now)
+    try:
+        view = enter(session, seat, now)
+    except SittingError:
+        _log(session, number, client, "closed", now)  # the right code, outside the sitting's time
+        raise
     _log(session, number, client, "ok", now)
     return view
 
