@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import io
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -67,7 +67,10 @@ def test_a_refused_step_shows_why_and_records_nothing(engine: Engine) -> None:
     assert "承诺内容不能为空" in app.gate.status.value
     app.gate.kind.value, app.gate.on.value = "oath", "2026-13-01"
     app.gate._save()
-    assert "日期应写成" in app.gate.status.value
+    assert "没有这一天" in app.gate.status.value
+    app.gate.on.value = "11月30日"
+    app.gate._save()
+    assert "日期应写成 2026年11月30日" in app.gate.status.value
     with Session(engine) as session:
         assert records_of(session, "P002") == []
 
@@ -127,3 +130,55 @@ def test_broken_programme_files_are_shown_as_an_error_not_a_blank_page(
                        programmes=DATA / "bad_programmes", courses=REPO / "courses")
     assert app is None
     assert "无法读取培训项目或课程目录" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("typed", ["2026年11月20日", "2026-11-20", "2026/11/20", "2026.11.20", " 2026 年 11 月 20 日 "])
+def test_a_step_dated_in_any_common_form_is_recorded_on_that_day(engine: Engine, typed: str) -> None:
+    seed_roster(engine)
+    app = _app(engine)
+    app.show_person("P002")
+    app.gate.kind.value, app.gate.on.value = "oath", typed
+    app.gate._save()
+    assert "已记录" in app.gate.status.value
+    with Session(engine) as session:
+        assert [g.happened_on for g in records_of(session, "P002")] == [date(2026, 11, 20)]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_programme_that_does_not_apply_reads_not_applicable_not_missing(engine: Engine) -> None:
+    seed_roster(engine)
+    app = _app(engine)
+    app.show_person("P001")  # 公务员, not 新录用公务员: the induction programme is not his
+    induction = re.search(r"<div class='ql-programme-induction [^']*'>.*?</div>", app.person.value)
+    assert induction is not None
+    block = induction.group()
+    assert "ql-not-applicable" in block and "不适用（本项目适用于人员类别为新录用公务员）" in block
+    assert "✗ 未完成" not in block and "未完成，缺" not in block and "ql-missing" not in block
+    assert "color:#b00" not in block
+    promotion = re.search(r"<div class='ql-programme-promotion [^']*'>.*?</div>", app.person.value)
+    assert promotion is not None and "ql-not-cleared" in promotion.group() and "未完成" in promotion.group()
+    app.everyone.value, app.unit.value, app.programme.value = True, "安阳市纪委监委", "induction"
+    app.export_unit()
+    assert "ql-row-P001 ql-na" in app.unit_table.value
+    assert [r[5] for r in _workbook_rows(app.unit_link.value)[1:]] == ["不适用", "不适用"]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_units_are_offered_city_offices_first_then_each_county_with_its_townships(engine: Engine) -> None:
+    seed_roster(engine)
+    app = _app(engine)
+    assert list(app.unit.options) == [("安阳市纪委监委", "安阳市纪委监委"), ("林州市", "林州市"),
+                                      ("\u3000城郊乡", "城郊乡")]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_an_address_in_a_note_is_a_link_that_ends_at_the_chinese_text(engine: Engine) -> None:
+    seed_roster(engine)
+    app = _app(engine)
+    app.show_person("P002")
+    app.gate.kind.value, app.gate.notes.value = "oath", "见通知（http://www.ay.gov.cn/a/1.html）。"
+    app.gate._save()
+    assert "（<a class='ql-link' href='http://www.ay.gov.cn/a/1.html'" in app.person.value
+    assert "1.html</a>）。" in app.person.value
+    assert ".ql-records a" in app.person.value  # links styled as links (JupyterLab's base style hides them)

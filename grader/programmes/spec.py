@@ -133,6 +133,11 @@ class Programme:
         values = {"category": category, "rank": rank}
         return all(values[field] in allowed for field, allowed in self.applies_to)
 
+    @property
+    def audience(self) -> str:
+        """Who the programme is for, as a record page says it ("": everyone)."""
+        return "，".join(f"{_APPLIES_KEYS[field]}为{'、'.join(allowed)}" for field, allowed in self.applies_to)
+
     def step(self, step_id: str) -> StepSpec | None:
         return next((s for s in self.steps if s.id == step_id), None)
 

@@ -44,6 +44,15 @@ class ProgrammeStatus:
     case_id: int | None = None  # judged for this promotion case
     position: str = ""  # the case's 拟任职务
     cancelled: str = ""  # the case is 已取消任用资格: why
+    applies: bool = True  # False: the person is outside the programme's applies_to, so nothing is owed
+    audience: str = ""  # Programme.audience: who it is for, to say why it does not apply
+
+    @property
+    def state(self) -> str:
+        """已完成, 未完成, or 不适用 for a person the programme does not apply to (and who has not cleared it)."""
+        if self.cleared:
+            return "已完成"
+        return "未完成" if self.applies else "不适用"
 
     @property
     def cleared(self) -> bool:
@@ -192,9 +201,11 @@ def people_status(session: Session, programme: Programme, person_ids: Sequence[s
     now = now or datetime.now()
     year = year or now.year
     ids = list(dict.fromkeys(person_ids))
-    people: dict[str, tuple[str, str]] = {}
-    for narrowed in for_people(select(PersonRow.id, PersonRow.name, PersonRow.unit), PersonRow.id, ids):
-        people.update((pid, (name, unit)) for pid, name, unit in session.execute(narrowed))
+    people: dict[str, tuple[str, str, bool]] = {}
+    query = select(PersonRow.id, PersonRow.name, PersonRow.unit, PersonRow.category, PersonRow.rank)
+    for narrowed in for_people(query, PersonRow.id, ids):
+        people.update((pid, (name, unit, programme.applies(category, rank)))
+                      for pid, name, unit, category, rank in session.execute(narrowed))
     ids = [i for i in ids if i in people]  # a crowd's read brought everyone: kept are those asked for
     exams = {s.blueprint: exam_scores(session, s.blueprint, ids) for s in programme.steps if s.kind == "exam"}
     found = credits(session, ids) if any(s.kind == "modules" for s in programme.steps) else {}
@@ -210,9 +221,10 @@ def people_status(session: Session, programme: Programme, person_ids: Sequence[s
                 steps += _module_steps(modules, person, found)
             else:
                 steps.append(_record_step(spec, records.get(person, []), year))
-        name, unit = people[person]
+        name, unit, applies = people[person]
         statuses.append(ProgrammeStatus(person, programme.id, programme.title, tuple(steps), name, unit,
-                                        year if programme.yearly else None))
+                                        year if programme.yearly else None, applies=applies,
+                                        audience=programme.audience))
     return statuses
 
 

@@ -4,21 +4,24 @@ Each block and step row carries a class (`ql-programme-<id>`, `ql-step-<step>`, 
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from datetime import date, datetime
 
+from grader.links import linkify_html
 from grader.programmes import ProgrammeStatus, StepStatus
 from grader.records.dossier import PersonCard, PersonRecord
 from grader.records.gate import ACTIONS, RECORD_KINDS
 
+# JupyterLab's base styles make a link look like the text around it; a staff page's links must read as links
 _STYLE = ("<style>.ql-table{border-collapse:collapse;margin:4px 0 12px}.ql-table td,.ql-table th{border:1px solid #ccc;"
           "padding:3px 8px;text-align:left;vertical-align:top}.ql-table th{background:#f3f3f3}"
-          ".ql-done .ql-mark{color:#080}.ql-missing .ql-mark{color:#b00}"
-          "a[download]{color:#06c;text-decoration:underline}</style>")
+          ".ql-done .ql-mark{color:#080}.ql-missing .ql-mark{color:#b00}.ql-na,.ql-na .ql-mark{color:#666}"
+          ".ql-records a,.ql-records a:visited{color:#0645ad;text-decoration:underline}"
+          ".ql-records a:hover{color:#0b0080}</style>")
 
 
 def _e(value: object) -> str:
+    """A cell's text, escaped; web addresses in it (notes, commitments, evidence) as links."""
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -27,7 +30,7 @@ def _e(value: object) -> str:
         return f"{value:%Y-%m-%d}"
     if isinstance(value, float):
         return f"{value:g}"
-    return html.escape(str(value))
+    return linkify_html(str(value))
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]], css: str = "",
@@ -53,16 +56,29 @@ def _verdict(status: ProgrammeStatus) -> str:
     if status.cleared:
         when = f"（{status.cleared_at:%Y-%m-%d}）" if status.cleared_at else ""
         return f"<span style='color:#080'>已完成{when}</span>"
+    if not status.applies:
+        return f"<span class='ql-na'>不适用（本项目适用于{_e(status.audience)}）</span>"
     return f"<span style='color:#b00'>未完成，缺 {len(status.missing)} 项：{_e(status.missing_summary)}</span>"
 
 
+def _step_class(status: ProgrammeStatus, step: StepStatus) -> str:
+    done = "ql-done" if step.done else "ql-missing" if status.applies else "ql-na"
+    return f"ql-step-{step.step.replace(':', '-')} {done}"
+
+
+def _mark(status: ProgrammeStatus, step: StepStatus) -> str:
+    return "✓ 已完成" if step.done else "✗ 未完成" if status.applies else "— 不适用"
+
+
 def programme_html(status: ProgrammeStatus) -> str:
-    """One programme for one person: the verdict, then every step with its evidence."""
-    rows = [(("✓ 已完成" if s.done else "✗ 未完成"), s.label, _when(s), s.detail) for s in status.steps]
-    classes = [f"ql-step-{s.step.replace(':', '-')} {'ql-done' if s.done else 'ql-missing'}" for s in status.steps]
+    """One programme for one person: the verdict, then every step with its evidence. A programme
+    that does not apply to the person says so in grey: nothing is missing that was owed."""
+    rows = [(_mark(status, s), s.label, _when(s), s.detail) for s in status.steps]
+    classes = [_step_class(status, s) for s in status.steps]
     rows_html = table(("状态", "环节", "时间", "说明"), rows, "ql-steps", classes)
-    rows_html = rows_html.replace("<td>✓", "<td class='ql-mark'>✓").replace("<td>✗", "<td class='ql-mark'>✗")
-    state = "ql-cleared" if status.cleared else "ql-not-cleared"
+    for mark in ("✓", "✗", "—"):
+        rows_html = rows_html.replace(f"<td>{mark}", f"<td class='ql-mark'>{mark}")
+    state = "ql-cleared" if status.cleared else "ql-not-cleared" if status.applies else "ql-not-applicable"
     return (f"<div class='ql-programme-{status.programme} {state}'><h4>{_e(status.title)}：{_verdict(status)}</h4>"
             f"{rows_html}</div>")
 
@@ -108,10 +124,10 @@ def person_html(record: PersonRecord) -> str:
 def unit_html(unit: str, statuses: Sequence[ProgrammeStatus]) -> str:
     """A unit's list: everyone, cleared or what they miss."""
     done = sum(s.cleared for s in statuses)
-    rows = [(s.person_id, s.name, s.unit, "已完成" if s.cleared else "未完成",
-             s.cleared_at.date() if s.cleared_at else None, s.missing_summary)
-            for s in statuses]
-    classes = [f"ql-row-{s.person_id} {'ql-done' if s.cleared else 'ql-missing'}" for s in statuses]
+    rows = [(s.person_id, s.name, s.unit, s.state, s.cleared_at.date() if s.cleared_at else None,
+             s.missing_summary if s.applies else "") for s in statuses]
+    classes = [f"ql-row-{s.person_id} {'ql-done' if s.cleared else 'ql-missing' if s.applies else 'ql-na'}"
+               for s in statuses]
     title = statuses[0].title if statuses else ""
     return (f"{_STYLE}<h4>{_e(unit)} · {_e(title)}：{done}/{len(statuses)} 人已完成</h4>"
             + table(("编号", "姓名", "单位", "状态", "完成时间", "未完成的环节"), rows, "ql-unit-list", classes))

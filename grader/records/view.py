@@ -19,12 +19,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from grader.course.catalog import Module
+from grader.dates import DateError, parse_date
 from grader.gradebook.engine import connect
 from grader.programmes import Programme, ProgrammeError, ProgrammeStatus, unit_status
 from grader.records import render, xlsx
 from grader.records.dossier import PersonRecord, find_people, load_requirements, person_record
 from grader.records.gate import RECORD_KINDS, RecordError, correct_step, record_step, withdraw_step
-from grader.roster import units
+from grader.roster import unit_tree
 from grader.settings import Settings, content_folders
 from grader.workbook import download_link
 
@@ -46,9 +47,9 @@ def _ok(text: str) -> str:
 
 def parse_day(text: str) -> date:
     try:
-        return datetime.strptime(text.strip(), "%Y-%m-%d").date()
-    except ValueError:
-        raise RecordError(f"日期应写成 年-月-日（如 2026-03-01），而不是 {text.strip()!r}") from None
+        return parse_date(text)
+    except DateError as error:
+        raise RecordError(str(error)) from None
 
 
 class GateForm:
@@ -58,7 +59,8 @@ class GateForm:
         self.app = app
         self.kind = _classed(widgets.Dropdown(options=[(v, k) for k, v in RECORD_KINDS.items()], description="事项"),
                              "ql-gate-kind")
-        self.on = _classed(widgets.Text(value=f"{app.clock():%Y-%m-%d}", description="日期"), "ql-gate-date")
+        self.on = _classed(widgets.Text(value=f"{app.clock():%Y-%m-%d}", description="日期",
+                                        placeholder="如 2026年11月30日 或 2026-11-30"), "ql-gate-date")
         self.by = _classed(widgets.Text(value=recorder, description="记录人"), "ql-gate-by")
         self.notes = _classed(widgets.Textarea(description="备注"), "ql-gate-notes")
         self.text = _classed(widgets.Textarea(description="承诺全文", placeholder="仅廉政公开承诺：承诺书全文",
@@ -193,8 +195,10 @@ class RecordsApp:
 
     def _unit_panel(self) -> widgets.Widget:
         with Session(self.engine) as session:
-            names = list(units(session))
-        self.unit = _classed(widgets.Dropdown(options=names, description="单位", value=None), "ql-unit")
+            tree = unit_tree(session)
+        # a township indented under its county (U+3000, which a <select> keeps)
+        self.unit = _classed(widgets.Dropdown(options=[("\u3000" * u.depth + u.name, u.name) for u in tree],
+                                              description="单位", value=None), "ql-unit")
         self.programme = _classed(widgets.Dropdown(options=[(p.title, p.id) for p in self.programmes.values()],
                                                    description="项目"), "ql-unit-programme")
         self.year = _classed(widgets.IntText(value=self.clock().year, description="年度"), "ql-unit-year")

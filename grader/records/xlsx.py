@@ -21,7 +21,7 @@ GATE_COLUMNS = ("记录号", "事项", "操作", "日期", "记录人", "记录�
 def status_rows(statuses: Sequence[ProgrammeStatus]) -> list[dict[str, object]]:
     """One row per person and programme: cleared, or the missing steps by name."""
     return [{"编号": s.person_id, "姓名": s.name, "单位": s.unit, "培训项目": s.title, "年度": s.year or "",
-             "状态": "已完成" if s.cleared else "未完成",
+             "状态": s.state,
              "完成时间": s.cleared_at.date() if s.cleared_at else None,
              "未完成的环节": s.missing_summary} for s in statuses]
 
