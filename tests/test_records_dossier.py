@@ -3,7 +3,9 @@ and every programme; finding people; the status of a person or a unit."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import subprocess
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -85,3 +87,54 @@ def test_the_record_lists_certificates_newest_first_with_revocations(engine: Eng
     assert [(c.serial, c.title, c.revoked) for c in lines] == [
         ("QL2026-BBBB3333", "领导干部职务提升廉政关口", ""),
         ("QL2026-AAAA2222", "上岗前廉政培训", "2026-11-09 吊销：所依据的考试成绩已更正")]
+
+
+def test_the_dossier_pdf_holds_every_part_of_the_record(settings: Settings, engine: Engine, released: list[str],
+                                                         tmp_path: Path) -> None:
+    """`qinglian dossier P001 --pdf FILE`, read back with pdftotext (poppler-utils)."""
+    from click.testing import CliRunner
+
+    from grader.certificates.fonts import CertificateFont, find_cjk_font
+    from grader.cli import main
+    from grader.programmes import load_programme
+    from grader.records.cases import open_case, record_case_step
+    from grader.records.review import decide_review, mark_review, request_review, review_sheet
+    from tests.certificates_data import facts, issue
+    from tests.records_data import DATA, REPO, grade_essays
+
+    seed_roster(engine)
+    sit(settings, engine, released[0], {"P001": False}, essay="尚未想好", at=datetime(2026, 11, 12, 9, tzinfo=UTC))
+    sit(settings, engine, released[0], {"P001": True}, essay="守住底线，廉洁从政。",
+        at=datetime(2026, 11, 13, 9, tzinfo=UTC))
+    grade_essays(engine, released[0], "P001", 4)
+    promotion, now = load_programme(DATA / "cases" / "promotion.yaml"), datetime.now()
+    pledge = "本人郑重承诺：严守党的纪律，廉洁从政，自觉接受组织和群众监督。"
+    with Session(engine) as session, session.begin():
+        case = open_case(session, promotion, "P001", "市纪委监委副主任", date(2026, 11, 10), date(2026, 11, 17),
+                         "组织部 刘洋", date(2026, 11, 30), now=NOW)
+        for kind, text in (("talk", None), ("oath", None), ("commitment", pledge)):
+            record_case_step(session, promotion, case.id, kind, date(2026, 11, 18), "组织部 刘洋", text=text, now=NOW)
+        review = request_review(session, promotion, "P001", released[0], "王建国", "简答题给分偏低", now=now)
+        (essay,) = review_sheet(session, review.id).essays
+        mark_review(session, review.id, "阅卷人 乙", {essay.name: 6.0}, now)
+        decide_review(session, review.id, "组织部 王主任", "second", now=now)
+    font = CertificateFont(find_cjk_font())
+    (issued,) = issue(engine, settings.root, font, [facts("P001", "王建国", "promotion_test")])
+    assert issued.issued is not None
+    out = tmp_path / "档案.pdf"
+    programmes_dir = tmp_path / "programmes"
+    programmes_dir.mkdir()
+    (programmes_dir / "promotion.yaml").write_bytes((DATA / "cases" / "promotion.yaml").read_bytes())
+    result = CliRunner().invoke(main, ["dossier", "P001", "--pdf", str(out), "--programmes", str(programmes_dir),
+                                       "--courses", str(REPO / "courses"), "--root", str(settings.root),
+                                       "--db", settings.db_url])
+    assert result.exit_code == 0, result.output
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    flat = "".join(text.split())
+    for part in ("个人廉政档案", "王建国", "410**************1", "一、培训项目", "领导干部职务提升廉政关口",
+                 "二、任职事项", "拟任职务：市纪委监委副主任", "状态：可以任职", "三、考试成绩及历次记录", "当前成绩",
+                 "历史记录", "成绩复核#1", "采用复核评分", "组织部王主任", "四、廉政谈话、廉政宣誓、廉政公开承诺",
+                 "廉政谈话", "廉政宣誓", "承诺书全文", "".join(pledge.split()), "五、证书", issued.issued.serial):
+        assert part in flat, part
+    assert "410502197503120011" not in flat  # the ID number is masked on paper too

@@ -17,6 +17,7 @@ def main() -> None:
 
 for _command in (exams.init, exams.bank, exams.paper, exams.release, exams.autograde, exams.export, exams.demo,
                  courses.course, courses.progress, serving.serve, room.room, people.roster, sittings.sitting,
-                 items.items, records.record, records.status, certificates.keys, certificates.cert, certificates.result,
+                 items.items, records.record, records.status, records.case, records.review, records.dossier,
+                 certificates.keys, certificates.cert, certificates.result,
                  scoreboard.scoreboard, scoreboard.city):
     main.add_command(_command)

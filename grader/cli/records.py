@@ -171,3 +171,233 @@ def status(target: str, programme: str | None, year: int | None, everyone: bool,
     _print_report(report.statuses, report.is_unit)
     if xlsx:
         console.print(f"已导出 {write_xlsx(xlsx, target, STATUS_COLUMNS, status_rows(report.statuses))}")
+
+
+programmes_option = click.option("--programmes", type=click.Path(exists=True, file_okay=False, path_type=Path),
+                                 default=Path("exams/programmes"), show_default=True, help="培训项目文件夹")
+programme_option = click.option("--programme", "programme_id", default="promotion", show_default=True,
+                                help="按任职事项办理的培训项目")
+day = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def _programme(folder: Path, programme_id: str) -> Any:
+    from grader.programmes import ProgrammeError, load_programmes
+
+    loaded = load_programmes(folder)
+    if programme_id not in loaded:
+        raise ProgrammeError([f"没有培训项目 {programme_id!r}（可用：{'、'.join(loaded)}）"])
+    return loaded[programme_id]
+
+
+@click.group()
+def case() -> None:
+    """任职事项：为拟提任人员立项，记录四个环节，查看是否可以任职，补考资格。"""
+
+
+@case.command("open")
+@click.argument("person")
+@click.option("--position", required=True, help="拟任职务")
+@click.option("--notice-start", required=True, type=day, help="公示开始日期")
+@click.option("--notice-end", required=True, type=day, help="公示结束日期")
+@click.option("--decision", type=day, default=None, help="任职决定日期（可稍后确定）")
+@by_option
+@programme_option
+@programmes_option
+@root_option
+@db_option
+def case_open(person: str, position: str, notice_start: datetime, notice_end: datetime, decision: datetime | None,
+              recorded_by: str, programme_id: str, programmes: Path, root: Path, db_url: str | None) -> None:
+    """为 PERSON 建立任职事项。"""
+    from grader.records.cases import open_case
+
+    with _refusals(), transaction(Settings.resolve(root, db_url)) as session:
+        opened = open_case(session, _programme(programmes, programme_id), person, position, notice_start.date(),
+                           notice_end.date(), recorded_by, decision.date() if decision else None)
+    console.print(f"已建立任职事项 #{opened.id}：{person} 拟任{opened.position}", highlight=False)
+
+
+@case.command("step")
+@click.argument("case_id", type=int)
+@click.argument("kind", type=click.Choice(["talk", "oath", "commitment"]))
+@date_option
+@by_option
+@click.option("--notes", default="", help="备注")
+@text_file_option
+@programme_option
+@programmes_option
+@root_option
+@db_option
+def case_step(case_id: int, kind: str, on: datetime, recorded_by: str, notes: str, text_file: Path | None,
+              programme_id: str, programmes: Path, root: Path, db_url: str | None) -> None:
+    """记录任职事项 CASE_ID 的廉政谈话（talk）、廉政宣誓（oath）或廉政公开承诺（commitment）。"""
+    from grader.records.cases import record_case_step
+
+    with _refusals(), transaction(Settings.resolve(root, db_url)) as session:
+        _said(record_case_step(session, _programme(programmes, programme_id), case_id, kind, on.date(),
+                               recorded_by, notes, _text(text_file)))
+
+
+@case.command("end")
+@click.argument("case_id", type=int)
+@click.option("--cancel", is_flag=True, help="取消任用资格（默认：办结）")
+@by_option
+@click.option("--reason", required=True, help="原因（如：已任职、不再提任）")
+@root_option
+@db_option
+def case_end(case_id: int, cancel: bool, recorded_by: str, reason: str, root: Path, db_url: str | None) -> None:
+    """办结任职事项，或取消任用资格。"""
+    from grader.records.cases import end_case
+
+    with _refusals(), transaction(Settings.resolve(root, db_url)) as session:
+        ended = end_case(session, case_id, "cancelled" if cancel else "closed", recorded_by, reason)
+    console.print(f"任职事项 #{ended.id}：{ended.state_text}（{ended.end_reason}）", highlight=False)
+
+
+@case.command("show")
+@click.argument("person")
+@programme_option
+@programmes_option
+@root_option
+@db_option
+def case_show(person: str, programme_id: str, programmes: Path, root: Path, db_url: str | None) -> None:
+    """PERSON 的任职事项：可以任职、缺哪几项，或已取消任用资格及原因。"""
+    from grader.records.cases import person_cases
+
+    with _refusals(), transaction(Settings.resolve(root, db_url)) as session:
+        found = person_cases(session, _programme(programmes, programme_id), person)
+    if not found:
+        console.print(f"{person} 没有任职事项", highlight=False)
+    for c in found:
+        s = c.status
+        table = Table("环节", "状态", "时间", "说明", title=f"任职事项 #{c.case.id} {s.name} 拟任{c.case.position}："
+                      f"{s.verdict}{'（' + s.cancelled + '）' if s.cancelled else ''}")
+        for step in s.steps:
+            table.add_row(step.label, "[green]✓[/]" if step.done else "[red]✗[/]",
+                          f"{step.at:%Y-%m-%d}" if step.at else "", step.detail)
+        Console().print(table)
+
+
+@case.command("resits")
+@click.argument("people", nargs=-1)
+@click.option("--sitting", default=None, help="补考哪一场：该场次的全部考生")
+@click.option("--on", "on", required=True, type=day, help="补考日期")
+@programme_option
+@programmes_option
+@root_option
+@db_option
+def case_resits(people: tuple[str, ...], sitting: str | None, on: datetime, programme_id: str, programmes: Path,
+                root: Path, db_url: str | None) -> None:
+    """谁可以在 --on 这天补考（按培训项目的补考规则），不可以的说明原因。"""
+    from grader.records.resits import resit_decisions, resit_of_sitting
+
+    with _refusals(), transaction(Settings.resolve(root, db_url)) as session:
+        programme = _programme(programmes, programme_id)
+        decisions = (resit_of_sitting(session, programme, sitting, on.date()) if sitting
+                     else resit_decisions(session, programme, list(people), on.date()))
+    table = Table("编号", "可以补考", "说明", title=f"{on:%Y-%m-%d} 补考资格")
+    for d in decisions:
+        table.add_row(d.person_id, "[green]是[/]" if d.allowed else "[red]否[/]", d.reason)
+    Console().print(table)
+
+
+@click.group()
+def review() -> None:
+    """成绩复核：申请、由另一位阅卷人在不知原评分的情况下重新评阅简答题、决定。"""
+
+
+@review.command("request")
+@click.argument("person")
+@click.argument("assignment")
+@by_option
+@click.option("--reason", required=True, help="申请理由")
+@click.option("--on-behalf", is_flag=True, help="组织部门代本人申请")
+@programme_option
+@programmes_option
+@root_option
+@db_option
+def review_request(person: str, assignment: str, recorded_by: str, reason: str, on_behalf: bool, programme_id: str,
+                   programmes: Path, root: Path, db_url: str | None) -> None:
+    """申请复核 PERSON 在试卷 ASSIGNMENT 上的当前成绩。"""
+    from grader.records.review import request_review
+
+    with _refusals(), transaction(Settings.resolve(root, db_url)) as session:
+        asked = request_review(session, _programme(programmes, programme_id), person, assignment, recorded_by,
+                               reason, on_behalf)
+    console.print(f"已登记复核申请 #{asked.id}（{person}，{assignment}）", highlight=False)
+
+
+@review.command("sheet")
+@click.argument("review_id", type=int)
+@root_option
+@db_option
+def review_sheet_command(review_id: int, root: Path, db_url: str | None) -> None:
+    """复核阅卷人看到的内容：简答题及考生的答案（不显示原评分）。"""
+    from grader.records.review import review_sheet
+
+    with _refusals(), transaction(Settings.resolve(root, db_url)) as session:
+        sheet = review_sheet(session, review_id)
+    for essay in sheet.essays:
+        console.print(f"[bold]{essay.name}[/]（满分 {essay.max_points:g}）{essay.stem}\n答：{essay.response}\n",
+                      highlight=False)
+
+
+@review.command("mark")
+@click.argument("review_id", type=int)
+@by_option
+@click.option("--mark", "marks", multiple=True, required=True, help="题号=得分，如 q09=7（每道简答题一项）")
+@root_option
+@db_option
+def review_mark(review_id: int, recorded_by: str, marks: tuple[str, ...], root: Path, db_url: str | None) -> None:
+    """复核阅卷人的评分。"""
+    from grader.records.review import mark_review
+
+    parsed: dict[str, float] = {}
+    for mark in marks:
+        name, _, points = mark.partition("=")
+        try:
+            parsed[name.strip()] = float(points)
+        except ValueError as error:
+            raise Failure(f"--mark {mark!r} 应为 题号=得分（如 q09=7）") from error
+    with _refusals(), transaction(Settings.resolve(root, db_url)) as session:
+        mark_review(session, review_id, recorded_by, parsed)
+    console.print(f"复核 #{review_id} 已评分，待决定", highlight=False)
+
+
+@review.command("decide")
+@click.argument("review_id", type=int)
+@by_option
+@click.option("--adopt", type=click.Choice(["first", "second"]), required=True,
+              help="first：维持原评分；second：采用复核评分")
+@click.option("--note", default="", help="说明")
+@root_option
+@db_option
+def review_decide(review_id: int, recorded_by: str, adopt: str, note: str, root: Path, db_url: str | None) -> None:
+    """决定复核结果；两次评分、结果和决定人都保留在档案中。"""
+    from grader.records.review import decide_review
+
+    with _refusals(), transaction(Settings.resolve(root, db_url)) as session:
+        decided = decide_review(session, review_id, recorded_by, adopt, note)
+    console.print(f"复核 #{decided.id}：{decided.state}，最终得分 {decided.final_score:g}", highlight=False)
+
+
+@click.command()
+@click.argument("person")
+@click.option("--pdf", "pdf", required=True, type=click.Path(dir_okay=False, path_type=Path), help="写出的 PDF 文件")
+@programmes_option
+@click.option("--courses", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("courses"),
+              show_default=True)
+@root_option
+@db_option
+def dossier(person: str, pdf: Path, programmes: Path, courses: Path, root: Path, db_url: str | None) -> None:
+    """个人廉政档案（可打印的 PDF）：培训项目、任职事项、考试成绩及历次记录、谈话、宣誓、承诺全文和证书。"""
+    from grader.certificates.fonts import FontError
+    from grader.records.dossier import load_requirements
+    from grader.records.dossier_pdf import dossier_pdf
+
+    with _refusals(), transaction(Settings.resolve(root, db_url)) as session:
+        try:
+            data = dossier_pdf(session, person, *load_requirements(programmes, courses))
+        except (FontError, ValueError) as error:
+            raise Failure(str(error)) from error
+    pdf.write_bytes(data)
+    console.print(f"已写出 {pdf}（{len(data) // 1024} KB）", highlight=False)

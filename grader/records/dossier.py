@@ -27,8 +27,11 @@ from grader.gradebook.models import (
     UnitRow,
 )
 from grader.programmes import Programme, ProgrammeError, ProgrammeStatus, person_status, unit_status
+from grader.programmes.case_status import CaseStatus
+from grader.records.cases import person_cases
 from grader.records.exam_scores import manual_marks
 from grader.records.gate import GateRecord, records_of
+from grader.records.review import Review, reviews_of
 from grader.roster import mask_id_number
 
 
@@ -92,6 +95,8 @@ class PersonRecord:
     gate: tuple[GateRecord, ...]  # the whole trail, corrections and withdrawals included
     programmes: tuple[ProgrammeStatus, ...]
     certificates: tuple[CertificateLine, ...]
+    cases: tuple[CaseStatus, ...] = ()  # promotion cases, oldest first, each judged
+    reviews: tuple[Review, ...] = ()  # score reviews, both marks and the outcome
 
 
 def _card(row: PersonRow) -> PersonCard:
@@ -160,8 +165,10 @@ def person_record(session: Session, person_id: str, programmes: Mapping[str, Pro
     study = tuple(progress(session, person_id, modules)) if modules else ()
     statuses = tuple(person_status(session, p, person_id, modules=modules, year=year, now=now)
                      for p in programmes.values())
+    cases = tuple(c for p in programmes.values() if p.cases for c in person_cases(session, p, person_id, now))
     return PersonRecord(_card(row), study, _exams(session, person_id), _attempts(session, person_id),
-                        tuple(records_of(session, person_id)), statuses, _certificates(session, person_id))
+                        tuple(records_of(session, person_id)), statuses, _certificates(session, person_id), cases,
+                        tuple(reviews_of(session, person_id)))
 
 
 @dataclass(frozen=True)
