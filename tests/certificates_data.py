@@ -9,6 +9,7 @@ import socket
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -69,7 +70,8 @@ def change_text(pdf: bytes, old: str, new: str, *, incremental: bool = False) ->
     writer = PdfWriter(io.BytesIO(pdf), incremental=True) if incremental else PdfWriter(clone_from=PdfReader(
         io.BytesIO(pdf)))
     page = writer.pages[0]
-    codes = _to_codes(next(iter(page["/Resources"]["/Font"].values())).get_object())
+    fonts: Any = page["/Resources"]["/Font"]  # type: ignore[index]  # pypdf types a dictionary entry as any object
+    codes = _to_codes(next(iter(fonts.values())).get_object())
     before, after = (b"".join(codes[c] for c in text) for text in (old, new))
     content = ContentStream(page.get_contents(), writer)
     changed = 0

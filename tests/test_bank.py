@@ -302,6 +302,6 @@ def test_every_real_choice_key_is_among_its_options(real_banks: BankCheck) -> No
         if item.type in ("single", "multiple", "truefalse"):
             assert item.key and set(item.key) <= set(item.letters), item.id
         if item.type == "single" or item.type == "truefalse":
-            assert len(item.key) == 1, item.id
+            assert item.key is not None and len(item.key) == 1, item.id
         if item.type == "essay":
             assert item.rubric.strip(), item.id

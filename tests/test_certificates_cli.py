@@ -21,6 +21,11 @@ def _run(*args: str) -> Result:
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
+def _flat(result: Result) -> str:
+    """The output without the line breaks the console adds to fit its width."""
+    return result.output.replace("\n", "")
+
+
 def test_issue_publish_verify_offline_revoke_and_rotate(settings: Settings, engine: Engine, released: list[str],
                                                         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     seed_roster(engine)
@@ -63,3 +68,36 @@ def test_verify_needs_exactly_one_input_and_a_missing_key_set_is_explained(tmp_p
     assert both.exit_code == 1 and "请给出一个 PDF 文件" in both.output
     no_keys = _run("keys", "export", "--root", str(tmp_path))
     assert no_keys.exit_code == 1 and "qinglian keys init" in no_keys.output
+
+
+def test_the_published_list_says_when_the_next_is_due_and_verify_warns_once_it_is_past(
+        settings: Settings, engine: Engine, released: list[str], tmp_path: Path) -> None:
+    from datetime import datetime, timedelta
+
+    from grader.certificates.keys import load_signer
+    from grader.certificates.revocation import RevocationList, signed_revocation_list
+
+    seed_roster(engine)
+    sit(settings, engine, released[0], {"P001": True})
+    ws = ["--root", str(settings.root), "--db", settings.db_url]
+    assert _run("keys", "init", "--issuer", "安阳市演示签发机构", "--root", str(settings.root)).exit_code == 0
+    sources = ["--programmes", str(DATA / "programmes"), "--courses", str(REPO / "courses")]
+    assert _run("cert", "issue", "--person", "P001", "--programme", "promotion_test", "--out", str(tmp_path / "out"),
+                *sources, *ws).exit_code == 0
+    (pdf,) = (tmp_path / "out").glob("P001-*.pdf")
+    keys, crl = tmp_path / "keys.json", tmp_path / "crl.json"
+    assert _run("keys", "export", "--to", str(keys), "--root", str(settings.root)).exit_code == 0
+    published = _run("cert", "revocations", "--to", str(crl), "--valid-days", "3", *ws)
+    assert published.exit_code == 0 and "下次更新时间：" in published.output
+    listed = json.loads(crl.read_text("utf-8"))
+    issued_at, due = (datetime.fromisoformat(listed[k]) for k in ("issued_at", "next_update"))
+    assert due - issued_at == timedelta(days=3)
+    fresh = _run("cert", "verify", str(pdf), "--keys", str(keys), "--revocations", str(crl))
+    assert fresh.exit_code == 0 and "真实有效" in fresh.output and "（不到 1 小时前）" in _flat(fresh)
+
+    signed = datetime.now().replace(microsecond=0) - timedelta(days=30)  # a list nobody renewed
+    unrenewed = RevocationList("安阳市演示签发机构", signed, (), next_update=signed + timedelta(days=7))
+    old = signed_revocation_list(unrenewed, load_signer(settings.root))
+    crl.write_text(json.dumps(old, ensure_ascii=False), encoding="utf-8")
+    stale = _run("cert", "verify", str(pdf), "--keys", str(keys), "--revocations", str(crl))
+    assert "签名真实" in stale.output and "现已过期 23 天" in _flat(stale) and "真实有效" not in _flat(stale)

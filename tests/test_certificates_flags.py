@@ -69,7 +69,8 @@ def test_a_flagged_pass_is_refused_naming_the_result_until_a_person_clears_it(
     with Session(engine) as session:
         row = session.get(ResultFlagClearanceRow, done.result_id)
         assert row is not None and (row.cleared_by, row.cleared_at, row.reason) == (REVIEWER, NOW, WHY)
-        assert session.get(ResultRow, done.result_id).flagged  # the flag stays: the clearing is beside it
+        result = session.get(ResultRow, done.result_id)
+        assert result is not None and result.flagged  # the flag stays: the clearing is beside it
     assert refusals(engine, ["P001"]) == {"P001": "eligible"}
 
 

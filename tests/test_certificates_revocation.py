@@ -3,7 +3,7 @@ list that an offline verifier accepts only untampered and from a known key."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -69,13 +69,35 @@ def test_the_published_list_reads_back_and_a_changed_list_is_refused(tmp_path: P
 
     init_keys(tmp_path, "安阳市演示签发机构", NOW)
     signer, keys = load_signer(tmp_path), public_keys(tmp_path)
-    revocations = RevocationList(signer.issuer, LATER, (Revocation("QL2026-AAAA2222", NOW, "成绩更正"),))
+    revocations = RevocationList(signer.issuer, LATER, (Revocation("QL2026-AAAA2222", NOW, "成绩更正"),),
+                                 next_update=LATER + timedelta(days=7))
     published = signed_revocation_list(revocations, signer)
+    assert published["format"] == "qinglian-revocations/2" and published["next_update"] == "2026-12-07T15:00:00"
     assert read_revocation_list(published, keys, "crl.json") == revocations
     emptied = {**published, "revoked": []}  # someone removes an entry to make a certificate valid again
-    with pytest.raises(RevocationError, match=r"crl\.json: 吊销列表的签名无效"):
-        read_revocation_list(emptied, keys, "crl.json")
+    postponed = {**published, "next_update": "2027-12-07T15:00:00"}  # or makes a stale list look current
+    for changed in (emptied, postponed):
+        with pytest.raises(RevocationError, match=r"crl\.json: 吊销列表的签名无效"):
+            read_revocation_list(changed, keys, "crl.json")
+    without_due = {k: v for k, v in published.items() if k != "next_update"}  # format 2 must say when
+    with pytest.raises(RevocationError, match="吊销列表格式不正确"):
+        read_revocation_list(without_due, keys, "crl.json")
     init_keys(tmp_path / "other", "冒充的机构", NOW)
     foreign = signed_revocation_list(revocations, load_signer(tmp_path / "other"))
     with pytest.raises(RevocationError, match="未知密钥"):
         read_revocation_list(foreign, keys, "crl.json")
+
+
+def test_a_list_promises_its_next_update_which_must_follow_its_issue(tmp_path: Path, settings: Settings,
+                                                                    engine: Engine) -> None:
+    from grader.certificates.revocation import RevocationList
+
+    with Session(engine) as session:
+        listed = current_revocations(session, "安阳市演示签发机构", LATER)
+        assert listed.next_update == LATER + timedelta(days=7)
+        assert current_revocations(session, "x", LATER, timedelta(days=1)).next_update == LATER + timedelta(days=1)
+    init_keys(tmp_path, "安阳市演示签发机构", NOW)
+    signer = load_signer(tmp_path)
+    for due in (None, LATER, LATER - timedelta(hours=1)):
+        with pytest.raises(RevocationError, match="下次更新时间应晚于其签发时间"):
+            signed_revocation_list(RevocationList(signer.issuer, LATER, (), next_update=due), signer)

@@ -31,12 +31,16 @@ def issued(tmp_path_factory: pytest.TempPathFactory, font: CertificateFont) -> t
     return root, pdf, qr_text
 
 
+LISTED, DUE = datetime(2026, 12, 1, 8, 0), datetime(2026, 12, 8, 8, 0)  # the published list: signed, next update
+CHECKED = datetime(2026, 12, 2, 9, 0)  # when the verifier looks
+
+
 def _published(root: Path, folder: Path, revoked: tuple[Revocation, ...] = ()) -> tuple[Path, Path]:
     """The files an offline verifier is given: the key set and a signed revocation list."""
     keys, crl = folder / "keys.json", folder / "crl.json"
     write_key_set(public_keys(root), keys)
     signer = load_signer(root)
-    listed = signed_revocation_list(RevocationList(signer.issuer, datetime(2026, 12, 1, 8, 0), revoked), signer)
+    listed = signed_revocation_list(RevocationList(signer.issuer, LISTED, revoked, next_update=DUE), signer)
     crl.write_text(json.dumps(listed, ensure_ascii=False), encoding="utf-8")
     return keys, crl
 
@@ -47,11 +51,13 @@ def test_an_untouched_certificate_verifies_from_files_with_no_network(
     keys_file, crl_file = _published(root, tmp_path)
     block_network(monkeypatch)
     keys, revocations = trust_from_files(keys_file, crl_file)
-    verdict = verify_pdf(pdf, keys, revocations)
+    verdict = verify_pdf(pdf, keys, revocations, now=CHECKED)
     assert verdict.status == "authentic", verdict.message
-    assert "按 2026-12-01 08:00 的吊销列表，未被吊销" in verdict.message
+    assert verdict.headline == "真实有效" and not verdict.revocations_stale
+    assert ("按 2026-12-01 08:00 签发的吊销列表（1 天前），未被吊销。该列表下次更新时间为 2026-12-08 08:00"
+            in verdict.message)
     assert ("姓名", RARE_NAME) in verdict.facts and verdict.serial == "QL2026-ABCDEFGH"
-    by_qr = verify_qr(qr_text, keys, revocations)
+    by_qr = verify_qr(qr_text, keys, revocations, now=CHECKED)
     assert by_qr.status == "authentic" and by_qr.masked_name == "欧**𠮷" and by_qr.facts == ()
 
 
@@ -111,11 +117,13 @@ def test_a_revoked_certificate_is_reported_with_the_date_and_reason(issued: tupl
     root, pdf, qr_text = issued
     revoked = (Revocation("QL2026-ABCDEFGH", datetime(2026, 11, 30, 15, 0), "成绩更正"),)
     keys, revocations = trust_from_files(*_published(root, tmp_path, revoked))
-    for verdict in (verify_pdf(pdf, keys, revocations), verify_qr(qr_text, keys, revocations)):
+    for verdict in (verify_pdf(pdf, keys, revocations, now=CHECKED), verify_qr(qr_text, keys, revocations,
+                                                                               now=CHECKED)):
         assert verdict.status == "revoked"
         assert verdict.revoked_at == datetime(2026, 11, 30, 15, 0) and verdict.revocation_reason == "成绩更正"
         assert "已于 2026-11-30 被吊销，原因：成绩更正" in verdict.message
-        assert verdict.revocations_as_of == datetime(2026, 12, 1, 8, 0)
+        assert verdict.revocations_as_of == LISTED and verdict.revocations_next_update == DUE
+        assert "按 2026-12-01 08:00 签发的吊销列表（1 天前）" in verdict.message
 
 
 def test_a_rotated_key_still_verifies_what_it_signed(tmp_path: Path, font: CertificateFont) -> None:
@@ -140,3 +148,65 @@ def test_files_and_text_that_are_not_certificates_say_so(issued: tuple[Path, byt
     assert verify_pdf(b"not a pdf at all", keys).status == "not_a_certificate"
     assert verify_qr("https://example.org/", keys).status == "not_a_certificate"
     assert "不是证书" in verify_pdf(b"", keys).message
+
+
+# ---- how old the revocation list is ----
+
+@pytest.mark.parametrize(("now", "age"), [
+    (datetime(2026, 12, 1, 8, 20), "不到 1 小时前"),
+    (datetime(2026, 12, 1, 13, 0), "5 小时前"),
+    (datetime(2026, 12, 8, 8, 0), "7 天前"),
+])
+def test_the_verdict_says_how_old_the_list_is_and_when_the_next_is_due(
+        issued: tuple[Path, bytes, str], tmp_path: Path, now: datetime, age: str) -> None:
+    root, _, qr_text = issued
+    verdict = verify_qr(qr_text, *trust_from_files(*_published(root, tmp_path)), now=now)
+    assert verdict.headline == "真实有效"
+    assert f"2026-12-01 08:00 签发的吊销列表（{age}）" in verdict.message
+    assert "下次更新时间为 2026-12-08 08:00" in verdict.message
+
+
+def test_a_certificate_revoked_after_the_list_was_signed_is_never_plainly_valid(
+        issued: tuple[Path, bytes, str], tmp_path: Path) -> None:
+    """The list was signed on 1 December; the certificate was revoked on the 3rd. Within the list's
+    week the verdict says which list it rests on and how old it is; after its next update, that
+    the list is out of date and nothing can be concluded from it."""
+    root, pdf, qr_text = issued
+    keys, revocations = trust_from_files(*_published(root, tmp_path))  # signed before the revocation
+    within = verify_qr(qr_text, keys, revocations, now=datetime(2026, 12, 4, 8, 0))
+    assert "按 2026-12-01 08:00 签发的吊销列表（3 天前），未被吊销" in within.message
+    assert "在此之后被吊销的证书要看新列表" in within.message
+    for late in (verify_qr(qr_text, keys, revocations, now=datetime(2026, 12, 10, 9, 0)),
+                 verify_pdf(pdf, keys, revocations, now=datetime(2026, 12, 10, 9, 0))):
+        assert late.revocations_stale and late.status == "authentic"
+        assert late.headline == "签名真实，但吊销列表已过期"
+        assert not late.message.startswith("真实有效")
+        assert "该列表注明应在 2026-12-08 08:00 前更新，现已过期 2 天" in late.message
+        assert "无法确认此证书现在是否仍然有效" in late.message and "请向签发机构索取最新吊销列表" in late.message
+
+
+def test_a_list_dated_after_the_verifiers_clock_says_to_check_the_clock(
+        issued: tuple[Path, bytes, str], tmp_path: Path) -> None:
+    root, _, qr_text = issued
+    verdict = verify_qr(qr_text, *trust_from_files(*_published(root, tmp_path)), now=datetime(2026, 11, 30))
+    assert "签发时间晚于本机时间，请检查本机时钟" in verdict.message
+
+
+def test_a_list_of_the_first_format_is_still_read_and_said_to_have_no_next_update(
+        issued: tuple[Path, bytes, str], tmp_path: Path) -> None:
+    from grader.certificates.payload import canonical
+    from grader.certificates.revocation import CRL_CONTEXT, FORMAT_1
+
+    root, _, qr_text = issued
+    signer = load_signer(root)
+    body = {"format": FORMAT_1, "issuer": signer.issuer, "key_id": signer.key_id, "issued_at": "2026-11-28T08:00:00",
+            "revoked": []}
+    old = tmp_path / "old-crl.json"
+    old.write_text(json.dumps({**body, "signature": b64encode(signer.sign(CRL_CONTEXT + canonical(body)))}),
+                   encoding="utf-8")
+    write_key_set(public_keys(root), tmp_path / "keys.json")
+    keys, revocations = trust_from_files(tmp_path / "keys.json", old)
+    assert revocations is not None and revocations.next_update is None
+    verdict = verify_qr(qr_text, keys, revocations, now=CHECKED)
+    assert verdict.authentic and "按 2026-11-28 08:00 签发的吊销列表（4 天前），未被吊销" in verdict.message
+    assert "该列表是旧格式，没有注明下次更新时间，无法判断是否最新" in verdict.message

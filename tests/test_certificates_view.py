@@ -63,7 +63,7 @@ def test_the_page_verifies_pasted_qr_text_and_an_uploaded_pdf(
     app = CertificatesApp(engine, settings.root, clock=lambda: datetime(2026, 12, 1, 9, 0))
     app.qr.value = issued.qr_text
     app._check(qr_text=app.qr.value)
-    assert "真实有效" in app.verdict.value and "按 2026-12-01 09:00 的吊销列表" in app.verdict.value
+    assert "真实有效" in app.verdict.value and "按本系统 2026-12-01 09:00 的吊销记录，未被吊销" in app.verdict.value
     app.upload.value = ({"name": "x.pdf", "type": "application/pdf", "size": len(issued.pdf),
                          "content": memoryview(issued.pdf), "last_modified": NOW},)
     assert "真实有效" in app.verdict.value and "王建国" in app.verdict.value

@@ -1,14 +1,16 @@
 """Revocation: a certificate whose record was corrected is revoked (who, when, why, recorded in
 ql_certificate_revocation), and the list of revoked serials is published signed and dated, so
-an offline verifier knows how current its list is. File format (JSON): ``format``, ``issuer``,
-``issued_at``, ``key_id``, ``revoked`` (serial, revoked_at, reason) and ``signature``, an
-Ed25519 signature over ``qinglian-revocations-v1`` + newline + the canonical encoding of the rest."""
+an offline verifier knows how current its list is and when a newer one is due. File format
+(JSON): ``format``, ``issuer``, ``issued_at``, ``next_update``, ``key_id``, ``revoked`` (serial,
+revoked_at, reason) and ``signature``, an Ed25519 signature over ``qinglian-revocations-v1`` +
+newline + the canonical encoding of the rest, so both times are signed. Lists of format 1 (no
+``next_update``) are still read: their verdicts say that nobody promised when they expire."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +21,10 @@ from grader.certificates.keys import KeySet, Signer
 from grader.certificates.payload import PayloadError, b64decode, b64encode, canonical, signature_valid
 from grader.gradebook.models import CertificateRevocationRow, CertificateRow
 
-FORMAT = "qinglian-revocations/1"
+FORMAT = "qinglian-revocations/2"
+FORMAT_1 = "qinglian-revocations/1"  # before next_update: read, never written
 CRL_CONTEXT = b"qinglian-revocations-v1\n"
+DEFAULT_VALIDITY = timedelta(days=7)  # a published list promises a newer one within this
 
 
 class RevocationError(Exception):
@@ -39,6 +43,8 @@ class RevocationList:
     issuer: str
     issued_at: datetime  # the list is as current as this
     entries: tuple[Revocation, ...]
+    next_update: datetime | None = None  # a newer list is due by then; None: a format 1 list
+    live: bool = False  # read from the gradebook just now, not from a published file
 
     def find(self, serial: str) -> Revocation | None:
         return next((r for r in self.entries if r.serial == serial), None)
@@ -70,14 +76,20 @@ def revoke_for_person(session: Session, person_id: str, programme: str, reason: 
     return [revoke(session, serial, reason, by, now) for serial in serials]
 
 
-def current_revocations(session: Session, issuer: str, now: datetime) -> RevocationList:
+def current_revocations(session: Session, issuer: str, now: datetime,
+                        valid_for: timedelta = DEFAULT_VALIDITY) -> RevocationList:
+    """Every revocation recorded, as a list issued now that promises a newer one within `valid_for`."""
     rows = session.scalars(select(CertificateRevocationRow).order_by(CertificateRevocationRow.serial))
-    return RevocationList(issuer, now, tuple(Revocation(r.serial, r.revoked_at, r.reason) for r in rows))
+    return RevocationList(issuer, now, tuple(Revocation(r.serial, r.revoked_at, r.reason) for r in rows),
+                          next_update=now + valid_for)
 
 
 def _body(revocations: RevocationList, key_id: str) -> dict[str, Any]:
+    if revocations.next_update is None or revocations.next_update <= revocations.issued_at:
+        raise RevocationError("吊销列表的下次更新时间应晚于其签发时间")
     return {"format": FORMAT, "issuer": revocations.issuer, "key_id": key_id,
             "issued_at": revocations.issued_at.isoformat(timespec="seconds"),
+            "next_update": revocations.next_update.isoformat(timespec="seconds"),
             "revoked": [{"serial": r.serial, "revoked_at": r.revoked_at.isoformat(timespec="seconds"),
                          "reason": r.reason} for r in revocations.entries]}
 
@@ -88,9 +100,21 @@ def signed_revocation_list(revocations: RevocationList, signer: Signer) -> dict[
     return {**body, "signature": b64encode(signer.sign(CRL_CONTEXT + canonical(body)))}
 
 
+def _parse(body: dict[str, Any]) -> RevocationList:
+    issued_at = datetime.fromisoformat(body["issued_at"])
+    next_update = datetime.fromisoformat(body["next_update"]) if body["format"] == FORMAT else None
+    if next_update is not None and next_update <= issued_at:
+        raise ValueError("下次更新时间早于签发时间")
+    return RevocationList(
+        str(body["issuer"]), issued_at,
+        tuple(Revocation(str(e["serial"]), datetime.fromisoformat(e["revoked_at"]), str(e["reason"]))
+              for e in body["revoked"]), next_update=next_update)
+
+
 def read_revocation_list(raw: Any, keys: KeySet, where: str) -> RevocationList:
-    """A published list, accepted only when a key of the set signed it."""
-    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+    """A published list (format 2, or 1 from before next_update), accepted only when a key of
+    the set signed it."""
+    if not isinstance(raw, dict) or raw.get("format") not in (FORMAT, FORMAT_1):
         raise RevocationError(f"{where}: 不是吊销列表文件（format 应为 {FORMAT}）")
     body = {k: v for k, v in raw.items() if k != "signature"}
     key = keys.find(str(body.get("key_id")))
@@ -98,10 +122,7 @@ def read_revocation_list(raw: Any, keys: KeySet, where: str) -> RevocationList:
         raise RevocationError(f"{where}: 吊销列表由未知密钥 {body.get('key_id')} 签名，不能据此核验")
     try:
         valid = signature_valid(key.public_key, CRL_CONTEXT + canonical(body), b64decode(str(raw.get("signature"))))
-        revocations = RevocationList(
-            str(body["issuer"]), datetime.fromisoformat(body["issued_at"]),
-            tuple(Revocation(str(e["serial"]), datetime.fromisoformat(e["revoked_at"]), str(e["reason"]))
-                  for e in body["revoked"]))
+        revocations = _parse(body)
     except (PayloadError, KeyError, TypeError, ValueError) as error:
         raise RevocationError(f"{where}: 吊销列表格式不正确（{error}）") from error
     if not valid:

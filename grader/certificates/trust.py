@@ -4,6 +4,7 @@ key store and the gradebook."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -20,4 +21,4 @@ def trust_from_files(keys_path: Path, revocations_path: Path | None) -> tuple[Ke
 
 def trust_from_workspace(session: Session, root: Path, now: datetime) -> tuple[KeySet, RevocationList]:
     keys = public_keys(root)
-    return keys, current_revocations(session, keys.issuer, now)
+    return keys, replace(current_revocations(session, keys.issuer, now), live=True)

@@ -2,12 +2,14 @@
 (optionally) a signed revocation list: no network, no database.
 
 A verdict is one of: authentic, altered, unknown_key, revoked, not_a_certificate, with a message
-in Chinese saying why."""
+in Chinese saying why. A verdict read against a published revocation list always says how old
+the list is; one past its next update reads "签名真实，但吊销列表已过期", not 真实有效: a
+certificate revoked after the list was signed is not in it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from grader.certificates.keys import KeySet
@@ -44,6 +46,8 @@ class Verdict:
     revoked_at: datetime | None = None
     revocation_reason: str = ""
     revocations_as_of: datetime | None = None  # None: no revocation list was given
+    revocations_next_update: datetime | None = None  # when the list promised a newer one
+    revocations_stale: bool = False  # checked after the list's next update: a later revocation may be missing
 
     @property
     def authentic(self) -> bool:
@@ -51,6 +55,8 @@ class Verdict:
 
     @property
     def headline(self) -> str:
+        if self.authentic and self.revocations_stale:
+            return "签名真实，但吊销列表已过期"
         return STATUS_TEXT[self.status]
 
 
@@ -72,32 +78,60 @@ def _check_payload(signed: SignedPayload, keys: KeySet) -> Verdict:
     return base
 
 
-def _finish(verdict: Verdict, revocations: RevocationList | None) -> Verdict:
+def _span(delta: timedelta) -> str:
+    if delta >= timedelta(days=1):
+        return f"{delta.days} 天"
+    if delta >= timedelta(hours=1):
+        return f"{delta.seconds // 3600} 小时"
+    return "不到 1 小时"
+
+
+def _list_age(revocations: RevocationList, now: datetime) -> tuple[str, str, bool]:
+    """("按 <which list>", what to add about its age, whether it is past its next update)."""
+    as_of, due = revocations.issued_at, revocations.next_update
+    if revocations.live:
+        return f"按本系统 {as_of:%Y-%m-%d %H:%M} 的吊销记录", "", False
+    age = f"{_span(now - as_of)}前" if now >= as_of else "签发时间晚于本机时间，请检查本机时钟"
+    which = f"按 {as_of:%Y-%m-%d %H:%M} 签发的吊销列表（{age}）"
+    if due is None:
+        return which, ("该列表是旧格式，没有注明下次更新时间，无法判断是否最新；"
+                       "如需确认，请向签发机构索取最新吊销列表。"), False
+    if now > due:
+        return which, (f"注意：该列表注明应在 {due:%Y-%m-%d %H:%M} 前更新，现已过期 {_span(now - due)}；"
+                       "此后被吊销的证书不在其中，无法确认此证书现在是否仍然有效。"
+                       "请向签发机构索取最新吊销列表后再核验。"), True
+    return which, f"该列表下次更新时间为 {due:%Y-%m-%d %H:%M}，在此之后被吊销的证书要看新列表。", False
+
+
+def _finish(verdict: Verdict, revocations: RevocationList | None, now: datetime) -> Verdict:
     what = f"证书 {verdict.serial}（{verdict.programme}，{verdict.masked_name}，{verdict.date}）"
     if revocations is None:
         return replace(verdict, message=f"真实有效：{what}由 {verdict.issuer} 签发，签名核验通过；"
                                         "未提供吊销列表，未检查是否已被吊销。")
-    as_of = revocations.issued_at
+    which, note, stale = _list_age(revocations, now)
+    verdict = replace(verdict, revocations_as_of=revocations.issued_at,
+                      revocations_next_update=revocations.next_update, revocations_stale=stale)
     revoked = revocations.find(verdict.serial)
     if revoked is not None:
         return replace(verdict, status="revoked", revoked_at=revoked.revoked_at, revocation_reason=revoked.reason,
-                       revocations_as_of=as_of,
                        message=f"已吊销：{what}已于 {revoked.revoked_at:%Y-%m-%d} 被吊销，原因：{revoked.reason}"
-                               f"（按 {as_of:%Y-%m-%d %H:%M} 的吊销列表）。")
-    return replace(verdict, revocations_as_of=as_of,
-                   message=f"真实有效：{what}由 {verdict.issuer} 签发，签名核验通过；"
-                           f"按 {as_of:%Y-%m-%d %H:%M} 的吊销列表，未被吊销。")
+                               f"（{which}）。")
+    opening = "签名真实" if stale else "真实有效"
+    return replace(verdict, message=f"{opening}：{what}由 {verdict.issuer} 签发，签名核验通过；"
+                                    f"{which}，未被吊销。{note}")
 
 
-def verify_qr(text: str, keys: KeySet, revocations: RevocationList | None = None) -> Verdict:
+def verify_qr(text: str, keys: KeySet, revocations: RevocationList | None = None, *,
+              now: datetime | None = None) -> Verdict:
     """The QR text alone: the payload's signature (the printed facts are compared by eye
-    against the masked name, programme, date and serial the verdict shows)."""
+    against the masked name, programme, date and serial the verdict shows). `now` (default:
+    the machine's clock) is when the revocation list's age is judged."""
     try:
         signed = parse_payload_text(text)
     except PayloadError as error:
         return Verdict("not_a_certificate", f"不是证书：{error}。")
     verdict = _check_payload(signed, keys)
-    return _finish(verdict, revocations) if verdict.authentic else verdict
+    return _finish(verdict, revocations, now or datetime.now()) if verdict.authentic else verdict
 
 
 def _record_problem(signed: SignedPayload, found: EmbeddedCertificate) -> str:
@@ -131,7 +165,8 @@ def _file_problem(signed: SignedPayload, found: EmbeddedCertificate, keys: KeySe
     return ""
 
 
-def verify_pdf(data: bytes, keys: KeySet, revocations: RevocationList | None = None) -> Verdict:
+def verify_pdf(data: bytes, keys: KeySet, revocations: RevocationList | None = None, *,
+               now: datetime | None = None) -> Verdict:
     """A certificate PDF: the QR payload's signature, the full facts against the payload's hash,
     and the whole-file signature, so a changed visible text is reported as altered."""
     try:
@@ -154,4 +189,4 @@ def verify_pdf(data: bytes, keys: KeySet, revocations: RevocationList | None = N
         return _altered(verdict, problem)
     assert found.record is not None
     facts = tuple((label, str(found.record.get(key, ""))) for key, label in FACT_LABELS)
-    return _finish(replace(verdict, facts=facts), revocations)
+    return _finish(replace(verdict, facts=facts), revocations, now or datetime.now())

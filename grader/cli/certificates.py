@@ -170,18 +170,25 @@ def cert_revoke(serial: str, reason: str, revoked_by: str, root: Path, db_url: s
 
 @cert.command("revocations")
 @click.option("--to", type=click.Path(dir_okay=False, path_type=Path), default=None, help="写入文件（默认：标准输出）")
+@click.option("--valid-days", type=click.IntRange(min=1), default=7, show_default=True,
+              help="几天内发布下一份列表（写入列表，过期后核验会提醒）")
 @root_option
 @db_option
-def cert_revocations(to: Path | None, root: Path, db_url: str | None) -> None:
-    """导出签名并注明日期的吊销列表（JSON），供离线核验使用。"""
+def cert_revocations(to: Path | None, valid_days: int, root: Path, db_url: str | None) -> None:
+    """导出签名并注明签发时间与下次更新时间的吊销列表（JSON），供离线核验使用。"""
+    from datetime import timedelta
+
     from grader.certificates.keys import load_signer
     from grader.certificates.revocation import current_revocations, signed_revocation_list
 
     settings = Settings.resolve(root, db_url)
     with _failing(), transaction(settings) as session:
         signer = load_signer(settings.root)
-        published = signed_revocation_list(current_revocations(session, signer.issuer, datetime.now()), signer)
+        listed = current_revocations(session, signer.issuer, datetime.now().replace(microsecond=0),
+                                     timedelta(days=valid_days))
+        published = signed_revocation_list(listed, signer)
     _write_json(published, to)
+    console.print(f"下次更新时间：{listed.next_update:%Y-%m-%d %H:%M}（请在此之前重新发布）", highlight=False)
 
 
 @click.group()
