@@ -92,3 +92,23 @@ def test_status_of_a_unit_lists_each_person_and_exports_them(
     assert [(r[0], r[5]) for r in rows[1:]] == [("P003", "未完成"), ("P004", "未完成")]
     code, said = _status(settings, "火星市")
     assert code == 1 and "既没有编号为 '火星市' 的人员，也没有这个名称的单位" in said
+
+
+def test_a_case_is_opened_its_steps_recorded_and_a_talk_before_the_notice_refused(
+        settings: Settings, engine: Engine, tmp_path: Path) -> None:
+    seed_roster(engine)
+    cases = ("--programmes", str(DATA / "cases"))
+    code, said = _run(settings, "case", "open", "P002", "--position", "县委办公室副主任",
+                      "--notice-start", "2026-11-10", "--notice-end", "2026-11-17", "--by", "组织部 李四", *cases)
+    assert code == 0 and "已建立任职事项 #1" in said
+    code, said = _run(settings, "case", "step", "1", "talk", "--date", "2026-11-05", "--by", "组织部 李四", *cases)
+    assert code == 1 and "廉政谈话日期2026-11-05早于公示开始日期2026-11-10" in "".join(said.split())
+    assert _run(settings, "case", "step", "1", "talk", "--date", "2026-11-18", "--by", "组织部 李四", *cases)[0] == 0
+    code, shown = _run(settings, "case", "show", "P002", *cases)
+    assert code == 0 and "缺廉政知识测试、廉政宣誓、廉政公开承诺" in "".join(shown.split())
+    code, decided = _run(settings, "case", "resits", "P002", "P003", "--on", "2026-11-20", *cases)
+    assert code == 0 and "尚未参加首次测试" in decided and "没有办理中的" in "".join(decided.split())
+    code, ended = _run(settings, "case", "end", "1", "--cancel", "--by", "组织部 李四", "--reason", "公示期间有反映")
+    assert code == 0 and "已取消任用资格（公示期间有反映）" in ended
+    code, said = _run(settings, "case", "step", "1", "oath", "--date", "2026-11-18", "--by", "组织部 李四", *cases)
+    assert code == 1 and "已取消任用资格，不能再记录" in said
