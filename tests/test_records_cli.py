@@ -112,3 +112,23 @@ def test_a_case_is_opened_its_steps_recorded_and_a_talk_before_the_notice_refuse
     assert code == 0 and "已取消任用资格（公示期间有反映）" in ended
     code, said = _run(settings, "case", "step", "1", "oath", "--date", "2026-11-18", "--by", "组织部 李四", *cases)
     assert code == 1 and "已取消任用资格，不能再记录" in said
+
+
+def test_a_review_is_asked_for_marked_blind_and_decided_from_the_command_line(
+        settings: Settings, engine: Engine, released: list[str]) -> None:
+    from tests.records_data import grade_essays, sit
+
+    seed_roster(engine)
+    sit(settings, engine, released[0], {"P003": True}, essay="坚持廉洁自律。")
+    grade_essays(engine, released[0], "P003", 3)
+    cases = ("--programmes", str(DATA / "cases"))
+    code, said = _run(settings, "review", "request", "P003", released[0], "--by", "组织部 李四", "--reason", "本人申请",
+                      "--on-behalf", *cases)
+    assert code == 0 and "已登记复核申请 #1" in said
+    code, sheet = _run(settings, "review", "sheet", "1")
+    assert code == 0 and "坚持廉洁自律。" in sheet and "满分 10" in sheet and "3" not in sheet.replace(released[0], "")
+    assert _run(settings, "review", "mark", "1", "--by", "阅卷人 乙", "--mark", "q09=x")[0] != 0
+    essay = sheet.split("（满分")[0].split()[-1]
+    assert _run(settings, "review", "mark", "1", "--by", "阅卷人 乙", "--mark", f"{essay}=3")[0] == 0
+    code, decided = _run(settings, "review", "decide", "1", "--by", "组织部 王主任", "--adopt", "second")
+    assert code == 0 and "维持原评分，最终得分 19" in decided  # the same mark twice: upheld
