@@ -16,7 +16,8 @@ from typing import Any
 from nbformat import from_dict
 from nbgrader.utils import compute_checksum
 
-MAX_ANSWER_CHARS = 20_000  # an answer cell longer than this is not an answer
+from grader.scoring import MAX_ANSWER_CHARS as MAX_ANSWER_CHARS  # one limit for the exam room and the grader
+
 # `qNN = "text"` with no backslash or quote inside: its value is the text itself, so the common
 # case needs no parser. Everything else goes through ast.
 _PLAIN = re.compile(r'[ \t]*(q\d+)[ \t]*=[ \t]*"([^"\\\n\r]*)"[ \t]*\n?[ \t]*')
