@@ -44,10 +44,8 @@ $(PDFFONTS):
 demo-data: install $(CJK_FONT)
 	$(BIN)/qinglian demo --root $(DEMO_ROOT) --exams exams
 
+# qinglian serve prints the addresses once every server answers (JupyterLab takes about 12 s)
 demo: demo-data
-	@echo ""
-	@echo "演示工作区：$(DEMO_ROOT)/（nbgrader 课程目录，成绩表 $(DEMO_ROOT)/grades.csv）"
-	@echo "课程页面用上面的演示学员登录；按 Ctrl+C 停止。"
 	$(BIN)/qinglian serve --root $(DEMO_ROOT) --courses courses --port $(VOILA_PORT) --lab-port $(DEMO_PORT) \
 		--token $(DEMO_TOKEN)
 
