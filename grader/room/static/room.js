@@ -215,7 +215,7 @@
         delete pending[position];
         store(keys.pending, pending);
         status(article, "refused", data.reason);
-        if (data.closed) finish(data.reason);
+        if (data.closed) timeUp("未保存：" + data.reason);
         return;
       }
       if (newer) {
@@ -249,17 +249,25 @@
       clock.textContent = clockText(left);
       clock.dataset.leftMs = String(Math.round(left));
       clock.classList.toggle("low", left < 5 * 60 * 1000);
-      if (left <= 0) timeUp();
+      if (left <= 0) timeUp("");
     }
 
-    async function timeUp() {
+    // The attempt is over (time, a refused save past the deadline, the switch limit): hand it in.
+    // The server stamps it with its own clock; retried until the server answers.
+    let finishing = false;
+    async function timeUp(note) {
+      if (finishing) return;
+      finishing = true;
       lockInputs();
       submitButton.disabled = true;
       offline.className = "message info banner";
-      offline.textContent = "考试时间到，正在交卷…";
+      offline.textContent = note ? note + "。正在交卷…" : "考试时间到，正在交卷…";
       offline.hidden = false;
       await flush(5000);
-      await submitNow();
+      const done = note ? note + "。已交卷。" : "考试时间已到，已自动交卷。";
+      while (!closed && !(await submitNow(done))) {
+        await new Promise(function (resolve) { setTimeout(resolve, 5000); });
+      }
     }
 
     function lockInputs() {
@@ -280,7 +288,7 @@
       return Object.keys(pending).length === 0;
     }
 
-    async function submitNow() {
+    async function submitNow(note) {
       let outcome = null;
       try {
         outcome = await call("POST", "api/submit", {});
@@ -288,25 +296,23 @@
         outcome = null;
       }
       if (outcome && outcome.status === 200 && outcome.data && outcome.data.submitted) {
-        finish("", outcome.data);
+        finish(outcome.data, note);
         return true;
       }
       if (outcome && outcome.status === 401) sessionLost();
       return false;
     }
 
-    function finish(reason, data) {
+    function finish(data, note) {
       closed = true;
       lockInputs();
       clearLocal();
       confirm.hidden = true;
-      if (submitButton) submitButton.hidden = true;
-      if (clock) clock.parentNode.hidden = true;
-      offline.hidden = true;
-      if (!data) {
-        location.reload(); // closed elsewhere (time, proctor, other tab): the server renders the result
-        return;
-      }
+      submitButton.hidden = true;
+      clock.parentNode.hidden = true;
+      offline.className = "message info banner";
+      offline.textContent = note || "";
+      offline.hidden = !note;
       document.getElementById("paper").hidden = true;
       document.getElementById("briefing").hidden = true;
       renderResult(document.getElementById("result"), data);
@@ -376,7 +382,7 @@
         confirmSubmit.textContent = "确认交卷";
         return;
       }
-      if (!(await submitNow()) && !closed) {
+      if (!(await submitNow("")) && !closed) {
         warning.textContent = "交卷没有成功（网络中断？），请稍后再试。";
         warning.hidden = false;
         confirmSubmit.disabled = false;
@@ -399,7 +405,7 @@
       if (away || closed) return;
       away = true;
       call("POST", "api/event", {kind: kind}).then(function (outcome) {
-        if (outcome.status === 200 && outcome.data && outcome.data.closed) finish(outcome.data.reason);
+        if (outcome.status === 200 && outcome.data && outcome.data.closed) timeUp(outcome.data.reason);
       }).catch(function () { /* offline: the save queue tells the candidate */ });
     }
     document.addEventListener("visibilitychange", function () {
