@@ -169,8 +169,9 @@ def lock_seat(session: Session, admission_no: str) -> SittingCandidateRow | None
 
 def enter(session: Session, seat: SittingCandidateRow, now: datetime) -> AttemptView:
     """Resume the seat's open attempt (a second browser gets the same one), or start one if the
-    sitting is open and attempts remain. The deadline never exceeds the sitting's close. The seat
-    must be locked (lock_seat); the database refuses a twin should anything get past the lock."""
+    sitting is open and attempts remain; with none left, the last one, submitted (its result).
+    The deadline never exceeds the sitting's close. The seat must be locked (lock_seat); the
+    database refuses a twin should anything get past the lock."""
     sitting = session.get(SittingRow, seat.sitting_id)
     assert sitting is not None
     attempts = list(session.scalars(select(AttemptRow).where(AttemptRow.admission_no == seat.admission_no)
@@ -179,10 +180,10 @@ def enter(session: Session, seat: SittingCandidateRow, now: datetime) -> Attempt
         return view_of(session, seat, attempts[-1])
     if now < sitting.opens_at:
         raise SittingError(f"考试尚未开始（{sitting.opens_at:%Y-%m-%d %H:%M} 开始）")
+    if attempts and (now >= sitting.closes_at or len(attempts) >= sitting.attempts_allowed):
+        return view_of(session, seat, attempts[-1])  # handed in: signing in again shows the result
     if now >= sitting.closes_at:
         raise SittingError("考试已结束")
-    if len(attempts) >= sitting.attempts_allowed:
-        raise SittingError("已交卷，本场次不能再次作答")
     deadline = min(now + timedelta(minutes=sitting.duration_minutes), sitting.closes_at)
     attempt = AttemptRow(admission_no=seat.admission_no, number=len(attempts) + 1, started_at=now, deadline=deadline)
     try:

@@ -3,9 +3,9 @@ submission); what it handed in is kept by attempt and never replaced.
 
 The canonical submission (paper order, paper letters, the server's time) is written where
 nbgrader expects it, submitted/<student>/<assignment>/paper.ipynb, but only by the attempt that
-owns that path: the student's latest submission of that paper. An older or concurrent attempt
-never overwrites a newer one. This path reads and writes JSON only (no nbformat, no nbgrader), so
-submitting takes milliseconds; grading is a separate call (grade_attempt) the room runs in an
+owns that path: the student's newest attempt at that paper that handed in. An older attempt
+closed late (by the sweep, say) never overwrites a newer one's submission. This path reads and
+writes JSON only (no nbformat, no nbgrader), so submitting takes milliseconds; grading is a separate call (grade_attempt) the room runs in an
 executor and the deadline sweep runs after closing."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from grader.gradebook.models import AnswerRow, AttemptRow, SittingCandidateRow, SubmissionRow
@@ -73,15 +73,17 @@ def write_canonical(root: Path, assignment: str, student: str, answers: dict[str
     return path
 
 
-def _owns_path(session: Session, seat: SittingCandidateRow, attempt_id: int, at: datetime) -> bool:
-    """No other attempt of this student on this paper handed in later."""
-    later = session.scalar(select(func.count()).select_from(SubmissionRow)
+def _owns_path(session: Session, seat: SittingCandidateRow, attempt: AttemptRow) -> bool:
+    """No attempt of this student on this paper that started later has handed in: the newest
+    attempt owns submitted/<student>/<assignment>/, however late an older one is closed."""
+    newer = session.scalar(select(func.count()).select_from(SubmissionRow)
                            .join(AttemptRow, AttemptRow.id == SubmissionRow.attempt_id)
                            .join(SittingCandidateRow, SittingCandidateRow.admission_no == AttemptRow.admission_no)
                            .where(SittingCandidateRow.student_id == seat.student_id,
-                                  SittingCandidateRow.assignment == seat.assignment,
-                                  SubmissionRow.attempt_id != attempt_id, SubmissionRow.submitted_at > at))
-    return not later
+                                  SittingCandidateRow.assignment == seat.assignment, AttemptRow.id != attempt.id,
+                                  or_(AttemptRow.started_at > attempt.started_at,
+                                      and_(AttemptRow.started_at == attempt.started_at, AttemptRow.id > attempt.id))))
+    return not newer
 
 
 def canonical_answers(session: Session, seat: SittingCandidateRow, attempt_id: int) -> dict[str, str]:
@@ -107,7 +109,7 @@ def submit_attempt(session: Session, root: Path, attempt_id: int, now: datetime,
     session.add(SubmissionRow(attempt_id=attempt.id, seq=seq, submitted_at=stamped, how=how, answers=answers))
     session.flush()  # the primary key refuses a second submission numbered alike
     path = (write_canonical(root, seat.assignment, seat.student_id, answers, stamped)
-            if _owns_path(session, seat, attempt.id, stamped) else None)
+            if _owns_path(session, seat, attempt) else None)
     return Submitted(attempt.id, seat.admission_no, seat.student_id, seat.assignment, stamped, how, path)
 
 
@@ -123,7 +125,7 @@ def grade_attempt(session: Session, root: Path, attempt_id: int, *, actor: str) 
     attempt, seat = owned_attempt(session, attempt_id, None)
     if attempt.submitted_at is None:
         raise SittingError("尚未交卷")
-    if _owns_path(session, seat, attempt.id, attempt.submitted_at):
+    if _owns_path(session, seat, attempt):
         grade_students(session, root, seat.assignment, [seat.student_id], actor=actor)
     return result_view(session, attempt.id)
 
