@@ -5,8 +5,9 @@ The canonical submission (paper order, paper letters, the server's time) is writ
 nbgrader expects it, submitted/<student>/<assignment>/paper.ipynb, but only by the attempt that
 owns that path: the student's newest attempt at that paper that handed in. An older attempt
 closed late (by the sweep, say) never overwrites a newer one's submission. This path reads and
-writes JSON only (no nbformat, no nbgrader), so submitting takes milliseconds; grading is a separate call (grade_attempt) the room runs in an
-executor and the deadline sweep runs after closing."""
+writes JSON only (no nbformat, no nbgrader), so submitting takes milliseconds; grading is a
+separate call (grade_attempt) the room runs in an executor and the deadline sweep runs after
+closing."""
 
 from __future__ import annotations
 
