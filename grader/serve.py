@@ -1,23 +1,39 @@
 """`qinglian serve`: what candidates, learners and the public reach (Voila, one page per server
-where a folder would expose more), and what only staff reach (JupyterLab with its token:
-formgrader, and the records and item-analysis pages rendered by its Voila extension)."""
+where a folder would expose more), and what only staff reach with the token (the records and
+item-analysis pages, each on its own Voila; JupyterLab with formgrader). The addresses are given
+out only once every server answers (start_servers)."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from grader.pages import template_env, voila_args
 from grader.settings import COURSES_ENV, DB_ENV, PROGRAMMES_ENV, ROOT_ENV, Settings
 
 BIN = Path(sys.executable).parent
 STAFF_PAGES = ("records.ipynb", "item_analysis.ipynb")  # names, ID numbers, and what the best candidates chose
 PUBLIC_PAGES = ("scoreboard.ipynb", "certificates.ipynb")  # masked scoreboard; certificates need number + name
 STAFF_FOLDER = "staff"
-ZMQ_SOCKETS = 16384  # pyzmq's default is 1,023; the server holds about five per connected page
+PAGE_NAMES = {"scoreboard.ipynb": "成绩榜（公开）", "certificates.ipynb": "证书查询与核验（公开）",
+              "records.ipynb": "廉政教育记录（组织部门，需令牌）",
+              "item_analysis.ipynb": "题目分析（培训教师，需令牌）"}
+PUBLIC_POOL = 2  # kernels kept ready per public page: two visitors at the same moment are both served at once
+STAFF_POOL = 1
+# A kernel whose page is gone (closed, reloaded: a page cannot shut its kernel down) is culled after
+# this long; kernels with a page still connected are never culled. A page that holds what someone
+# typed (a sign-in, a records form) keeps it a while for a dropped connection; read-only pages do not.
+CULL_KEEPING = 900
+CULL_READ_ONLY = 120
+MARKDOWN = "grader.markdown.ReferenceMarkdownRenderer"  # bare addresses end at Chinese punctuation
 
 
 @dataclass(frozen=True)
@@ -32,28 +48,43 @@ class Server:
 
 def voila_server(settings: Settings, courses: Path, port: int, page: str = "index.ipynb",
                  name: str = "课程（Voila）", pool_size: int = 0, *, only_page: bool = False,
-                 refill_after: float = 1.0, content: tuple[Path, Path] | None = None) -> Server:
+                 refill_after: float = 1.0, content: tuple[Path, Path] | None = None,
+                 cull_after: int = CULL_KEEPING, token: str = "") -> Server:
     """Voila over a folder, or over one page of it (`only_page`: nothing else in the folder is
     reachable), code hidden: kernels are told the workspace and database, idle ones are culled (a
     reloaded page cannot shut its kernel down), no tracebacks reach the browser.
-    A pool pre-runs pages that need nothing from the request (the exam room's sign-in form), so a
-    sign-in does not wait for a kernel to start; course pages read their link, so they cannot.
-    `refill_after`: seconds before a used pool kernel is replaced. For a sitting the pool is sized
-    to its candidates and not refilled while they sit (refilling as they sign in would start a
-    second kernel per candidate, doubling memory and competing for the CPU they need)."""
+    A pool pre-runs pages that need nothing from the request, so a reader does not wait for a
+    kernel to start; course pages read their link, so they cannot. `refill_after`: seconds before
+    a used pool kernel is replaced.
+    `cull_after`: seconds an abandoned kernel is kept (CULL_KEEPING / CULL_READ_ONLY). `token`: the
+    page is for staff only (Jupyter's token login; the address given out carries it)."""
     target = courses.resolve() / page if only_page else courses.resolve()
-    argv = [sys.executable, "-c", "from grader.serve import voila_main; voila_main()", str(target),
+    argv = [str(BIN / "voila"), str(target),
             "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
-            "--VoilaConfiguration.show_tracebacks=False", "--MappingKernelManager.cull_idle_timeout=900",
-            "--MappingKernelManager.cull_interval=60",
-            "--KernelManager.transport=ipc"]  # unix sockets: no port races when a pool starts many kernels
+            "--VoilaConfiguration.show_tracebacks=False", f"--MappingKernelManager.cull_idle_timeout={cull_after}",
+            "--MappingKernelManager.cull_interval=30", f"--VoilaExporter.markdown_renderer_class={MARKDOWN}",
+            "--KernelManager.transport=ipc",  # unix sockets: no port races when a pool starts many kernels
+            *voila_args()]  # our template: nothing from a CDN, a Chinese notice when the kernel is gone
     if pool_size > 0:
         argv += ["--preheat_kernel=True", f"--pool_size={pool_size}",
                  f"--VoilaKernelManager.fill_delay={refill_after:g}"]
+    if token:
+        argv.append(f"--Voila.token={token}")
     env = _kernel_env(settings, content)
     base = f"http://127.0.0.1:{port}"
     url = f"{base}/" if only_page else f"{base}/voila/render/{page}"
-    return Server(name, argv, courses.resolve(), env, [url], f"{base}/voila/static/voila.js")
+    return Server(name, argv, courses.resolve(), env, [f"{url}?token={token}" if token else url],
+                  f"{base}/voila/static/voila.js")
+
+
+def room_server(settings: Settings, port: int, *, sweep: float = 30.0) -> Server:
+    """The exam room (`qinglian room`): a Tornado service, no kernel per candidate. The database
+    URL goes in the environment, not on the command line, where any local user could read it."""
+    argv = [str(BIN / "qinglian"), "room", "--root", str(settings.root), "--port", str(port), "--sweep", f"{sweep:g}"]
+    env = {**os.environ, DB_ENV: settings.db_url}
+    base = f"http://127.0.0.1:{port}/"
+    return Server("考场（准考证号和考试码进入；监考页面需令牌，见工作区 .qinglian/room-staff-token）", argv,
+                  settings.root, env, [base, f"{base}proctor"], f"{base}static/room.css")
 
 
 def _kernel_env(settings: Settings, content: tuple[Path, Path] | None) -> dict[str, str]:
@@ -63,30 +94,7 @@ def _kernel_env(settings: Settings, content: tuple[Path, Path] | None) -> dict[s
            "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     if content is not None:
         env[PROGRAMMES_ENV], env[COURSES_ENV] = (str(folder.resolve()) for folder in content)
-    return env
-
-
-def voila_main() -> None:
-    """`voila` with room for a sitting. Its kernel manager's zmq context allows 1,023 sockets and the
-    server opens about five per connected page, so at around 200 candidates new pages failed with
-    "Too many open files"; the open-files limit is raised to match."""
-    import resource
-
-    import zmq
-    from voila.app import Voila
-
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = ZMQ_SOCKETS * 2 if hard == resource.RLIM_INFINITY else min(hard, ZMQ_SOCKETS * 2)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, wanted), hard))
-
-    class RoomyVoila(Voila):  # type: ignore[misc]
-        def init_settings(self) -> dict[str, Any]:
-            settings: dict[str, Any] = super().init_settings()
-            self.kernel_manager.context.set(zmq.MAX_SOCKETS, ZMQ_SOCKETS)  # before the pool opens any
-            self.log.info("zmq sockets allowed: %d", self.kernel_manager.context.get(zmq.MAX_SOCKETS))
-            return settings
-
-    RoomyVoila.launch_instance()
+    return template_env(env)  # Voila finds our page template on JUPYTER_PATH
 
 
 def install_staff_pages(root: Path, apps: Path) -> list[Path]:
@@ -97,29 +105,100 @@ def install_staff_pages(root: Path, apps: Path) -> list[Path]:
 
 
 def platform_servers(settings: Settings, courses: Path, apps: Path, port: int, lab_port: int, token: str,
-                     room_pool: int, room_refill: float, programmes: Path = Path("exams/programmes")) -> list[Server]:
-    """Courses on `port`, the exam room on the next, then each public page on its own port; staff
-    pages and formgrader behind JupyterLab's token on `lab_port` (0: no JupyterLab)."""
-    servers = [voila_server(settings, courses, port),
-               voila_server(settings, apps, port + 1, "exam_room.ipynb", "考场（Voila）", room_pool,
-                            only_page=True, refill_after=room_refill)]
-    names = {"scoreboard.ipynb": "成绩榜（公开）", "certificates.ipynb": "证书查询与核验（公开）"}
+                     programmes: Path = Path("exams/programmes")) -> list[Server]:
+    """Courses on `port`, the exam room on the next, then each public page and each staff page on
+    its own port; formgrader on JupyterLab at `lab_port` (0: no JupyterLab and no staff pages).
+    The public and staff pages need nothing from the request, so each has a pool of kernels that
+    have already run it: a first view is served at once instead of after a kernel start."""
+    servers = [voila_server(settings, courses, port), room_server(settings, port + 1)]
     content = (programmes, courses)
-    servers += [voila_server(settings, apps, port + 2 + n, page, names[page], only_page=True, content=content)
+    servers += [voila_server(settings, apps, port + 2 + n, page, PAGE_NAMES[page], PUBLIC_POOL, only_page=True,
+                             content=content, cull_after=CULL_READ_ONLY)
                 for n, page in enumerate(PUBLIC_PAGES) if (apps / page).exists()]
     if lab_port:
         install_staff_pages(settings.root, apps)
+        servers += [voila_server(settings, apps, port + 2 + len(PUBLIC_PAGES) + n, page, PAGE_NAMES[page],
+                                 STAFF_POOL, only_page=True, content=content, token=token,
+                                 cull_after=CULL_KEEPING if page == "records.ipynb" else CULL_READ_ONLY)
+                    for n, page in enumerate(STAFF_PAGES) if (apps / page).exists()]
         servers.append(lab_server(settings, lab_port, token, content))
     return servers
 
 
 def lab_server(settings: Settings, port: int, token: str, content: tuple[Path, Path] | None = None) -> Server:
     argv = [str(BIN / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-            f"--IdentityProvider.token={token}"]
+            f"--IdentityProvider.token={token}", *voila_args()]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         argv.append("--allow-root")  # containers and CI run as root; jupyter refuses without it
+    argv.append(f"--VoilaExporter.markdown_renderer_class={MARKDOWN}")  # for a page opened in JupyterLab's Voila
     env = _kernel_env(settings, content)
     base = f"http://127.0.0.1:{port}"
-    staff = [f"{base}/voila/render/{STAFF_FOLDER}/{name}?token={token}" for name in STAFF_PAGES]
-    return Server("评分与管理（JupyterLab / formgrader / 档案 / 题目分析，需令牌）", argv, settings.root, env,
-                  [f"{base}/lab?token={token}", f"{base}/formgrader?token={token}", *staff], f"{base}/login")
+    return Server("评分与管理（JupyterLab / formgrader，需令牌）", argv, settings.root, env,
+                  [f"{base}/lab?token={token}", f"{base}/formgrader?token={token}"], f"{base}/login")
+
+
+class ServeError(Exception):
+    """A server exited or did not answer in time: nothing is given out."""
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5):
+            return True
+    except urllib.error.HTTPError:
+        return True  # it answered, if only to refuse: the server is up
+    except OSError:
+        return False
+
+
+def wait_until_ready(servers: Sequence[Server], processes: Sequence[subprocess.Popen[bytes]], *,
+                     timeout: float = 300.0, poll: float = 0.5) -> None:
+    """Block until every server answers its ready URL, with one progress line naming those still
+    starting. ServeError when one exits first or `timeout` seconds pass."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    waiting = dict(enumerate(servers))
+    deadline = time.monotonic() + timeout
+    columns = (TextColumn("等待服务启动"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("{task.description}"))
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("", total=len(servers))
+        while waiting:
+            for number, server in list(waiting.items()):
+                if processes[number].poll() is not None:
+                    raise ServeError(f"{server.name} 未能启动（进程退出，代码 {processes[number].returncode}）")
+                if _answers(server.ready_url):
+                    del waiting[number]
+            progress.update(task, completed=len(servers) - len(waiting),
+                            description="尚未就绪：" + "、".join(s.name for s in waiting.values()))
+            if waiting and time.monotonic() > deadline:
+                raise ServeError("等待超时，仍未就绪：" + "、".join(s.name for s in waiting.values()))
+            if waiting:
+                time.sleep(poll)
+
+
+def start_servers(servers: Sequence[Server], announce: Callable[[Server, str], None], *,
+                  timeout: float = 300.0) -> list[subprocess.Popen[bytes]]:
+    """Start every server, wait until each answers, then `announce` each address: an address is
+    never given out before its server can serve it. On ServeError every process is stopped."""
+    processes = [subprocess.Popen(s.argv, cwd=s.cwd, env=s.env) for s in servers]
+    try:
+        wait_until_ready(servers, processes, timeout=timeout)
+    except BaseException:
+        stop_servers(processes)
+        raise
+    for server in servers:
+        for url in server.urls:
+            announce(server, url)
+    return processes
+
+
+def stop_servers(processes: Sequence[subprocess.Popen[bytes]], grace: float = 20.0) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
