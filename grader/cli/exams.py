@@ -106,12 +106,13 @@ def autograde(assignment: str, root: Path, db_url: str | None) -> None:
                                              progress=progress_bar)
     except (paper_store.PaperError, autograde_lib.NotReleasedError) as error:
         raise Failure(str(error)) from error
+    # one line per submission, never wrapped (graders grep logs); its text may hold markup
     for failed in report.failed:
         console.print(f"[red]未评分[/red] {escape(failed.student)}：{escape(failed.message)}（{escape(failed.path)}）",
-                      highlight=False)
-    for graded in report.flagged:  # a submission's text may hold anything, markup included
+                      highlight=False, soft_wrap=True)
+    for graded in report.flagged:
         console.print(f"[yellow]待复核[/yellow] {escape(graded.student)}：{escape('；'.join(graded.problems))}",
-                      highlight=False)
+                      highlight=False, soft_wrap=True)
     if not report.roster_checked:
         console.print("[yellow]注意[/yellow] 名单为空，未核对考号是否在名单中（先导入名单）", highlight=False)
     console.print(f"{assignment}：已评分 {len(report.graded)} 份，失败 {len(report.failed)} 份，"
