@@ -1,9 +1,11 @@
 """What `qinglian serve` exposes: candidates and the public reach only their pages; staff pages and
-formgrader need JupyterLab's token; the workspace with every secret is its owner's alone."""
+formgrader need the token; the workspace with every secret is its owner's alone. Addresses are
+given out only once every server answers."""
 
 from __future__ import annotations
 
 import stat
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -11,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from grader.serve import PUBLIC_PAGES, STAFF_PAGES, platform_servers
+from grader.serve import PUBLIC_PAGES, STAFF_PAGES, ServeError, Server, platform_servers, start_servers, stop_servers
 from grader.settings import Settings
 from tests.browser import free_port, running
 
@@ -33,38 +35,95 @@ def test_workspace_is_closed_to_everyone_but_its_owner(settings: Settings, engin
     assert mode & (stat.S_IRWXG | stat.S_IRWXO) == 0
 
 
+def _targets(server: Server) -> list[str]:
+    return [Path(arg).name for arg in server.argv if arg.endswith(".ipynb")]
+
+
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_no_public_server_serves_a_staff_page(settings: Settings, engine: Engine) -> None:
-    servers = platform_servers(settings, REPO / "courses", APPS, 9000, 9100, "t0ken", 2, 3600)
-    public = [s for s in servers if "lab" not in s.argv]
-    targets = [arg for s in public for arg in s.argv if arg.endswith(".ipynb")]
-    assert sorted(Path(t).name for t in targets) == sorted(["exam_room.ipynb", *PUBLIC_PAGES])
+    servers = platform_servers(settings, REPO / "courses", APPS, 9000, 9100, "t0ken")
+    staff = [s for s in servers if any(page in _targets(s) for page in STAFF_PAGES)]
+    public = [s for s in servers if "lab" not in s.argv and s not in staff]
+    assert not any("t0ken" in arg for s in public for arg in s.argv)
     assert not any(page in url for s in public for url in s.urls for page in STAFF_PAGES)
-    lab = next(s for s in servers if "lab" in s.argv)
-    assert all(any(page in url and "token=t0ken" in url for url in lab.urls) for page in STAFF_PAGES)
+    assert sorted(t for s in staff for t in _targets(s)) == sorted(STAFF_PAGES)
+    assert all("--Voila.token=t0ken" in s.argv and s.urls[0].endswith("?token=t0ken") for s in staff)
+    assert all(len(_targets(s)) == 1 for s in staff)  # one page per server: nothing else of the folder
     assert sorted(p.name for p in (settings.root / "staff").iterdir()) == sorted(STAFF_PAGES)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_pages_that_need_nothing_from_the_request_are_pre_run_and_read_only_ones_culled_sooner(
+        settings: Settings, engine: Engine) -> None:
+    servers = platform_servers(settings, REPO / "courses", APPS, 9000, 9100, "t0ken")
+    by_page = {t: s for s in servers for t in _targets(s)}
+    courses = servers[0]
+    assert "--preheat_kernel=True" not in courses.argv  # a course page reads its link: it cannot be pre-run
+    for page in (*PUBLIC_PAGES, *STAFF_PAGES):
+        assert "--preheat_kernel=True" in by_page[page].argv, page
+    culled = {t: next(a for a in s.argv if "cull_idle_timeout" in a).split("=")[1] for t, s in by_page.items()}
+    keeping = next(a for a in courses.argv if "cull_idle_timeout" in a).split("=")[1]
+    assert culled["records.ipynb"] == keeping  # a half-filled records form survives a dropped connection
+    assert all(int(culled[p]) < int(keeping) for p in (*PUBLIC_PAGES, "item_analysis.ipynb"))
+
+
+def _http_server(port: int, delay: float, name: str) -> Server:
+    code = ("import time, http.server, sys; time.sleep(float(sys.argv[2])); "
+            "http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), http.server.SimpleHTTPRequestHandler)"
+            ".serve_forever()")
+    return Server(name, [sys.executable, "-c", code, str(port), str(delay)], Path.cwd(), {},
+                  [f"http://127.0.0.1:{port}/"], f"http://127.0.0.1:{port}/")
+
+
+def test_addresses_are_given_out_only_once_every_server_answers() -> None:
+    servers = [_http_server(free_port(), 0, "快"), _http_server(free_port(), 4, "慢（如 JupyterLab）")]
+    announced: list[tuple[str, list[int]]] = []
+    processes = start_servers(servers, lambda server, url: announced.append(
+        (url, [_status(s.ready_url) for s in servers])), timeout=60)
+    try:
+        assert [url for url, _ in announced] == [s.urls[0] for s in servers]
+        assert all(statuses == [200, 200] for _, statuses in announced)  # every server answered at each line
+    finally:
+        stop_servers(processes)
+
+
+def test_a_server_that_fails_to_start_is_named_and_no_address_is_given_out() -> None:
+    broken = Server("证书查询与核验（公开）", [sys.executable, "-c", "raise SystemExit(3)"], Path.cwd(), {},
+                    ["http://127.0.0.1:1/"], "http://127.0.0.1:1/")
+    slow = _http_server(free_port(), 30, "慢")
+    announced: list[str] = []
+    with pytest.raises(ServeError, match="证书查询与核验（公开） 未能启动"):
+        start_servers([slow, broken], lambda server, url: announced.append(url), timeout=60)
+    assert announced == []
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_exam_room_server_refuses_every_other_page(settings: Settings, engine: Engine, tmp_path: Path) -> None:
     port = free_port()
-    servers = platform_servers(settings, REPO / "courses", APPS, port, 0, "t0ken", 0, 3600)
+    servers = platform_servers(settings, REPO / "courses", APPS, port, 0, "t0ken")
     room = servers[1]
+    assert "room" in room.argv and not any(settings.db_url in arg for arg in room.argv)  # no password in ps
     with running(room, tmp_path / "room.log", room.ready_url):
         for page in (*STAFF_PAGES, *PUBLIC_PAGES):
             assert _status(f"http://127.0.0.1:{port + 1}/voila/render/{page}") in (403, 404)
         assert _status(room.urls[0]) == 200
+        assert _status(f"{room.urls[0]}api/proctor/seats?sitting=s") == 401  # the proctor's table needs the token
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_staff_pages_need_the_token(settings: Settings, engine: Engine, tmp_path: Path) -> None:
     port, lab_port = free_port(), free_port()
-    servers = platform_servers(settings, REPO / "courses", APPS, port, lab_port, "t0ken", 0, 3600)
-    lab = servers[-1]
-    page = f"http://127.0.0.1:{lab_port}/voila/render/staff/records.ipynb"
-    with running(lab, tmp_path / "lab.log", lab.ready_url, timeout=120):
+    servers = platform_servers(settings, REPO / "courses", APPS, port, lab_port, "t0ken")
+    records = next(s for s in servers if "records.ipynb" in _targets(s))
+    page = records.urls[0].split("?")[0]
+    with running(records, tmp_path / "records.log", records.ready_url, timeout=120):
         assert _status(page) in (302, 403, 401) or "login" in _final_url(page)
-        assert _status(f"{page}?token=t0ken") == 200
+        assert _status(f"{page}?token=wrong") in (302, 403, 401) or "login" in _final_url(f"{page}?token=wrong")
+        assert _status(records.urls[0]) == 200
+    lab = servers[-1]
+    with running(lab, tmp_path / "lab.log", lab.ready_url, timeout=120):
+        formgrader = f"http://127.0.0.1:{lab_port}/formgrader"
+        assert _status(formgrader) in (302, 403, 401) or "login" in _final_url(formgrader)
 
 
 def _final_url(url: str) -> str:
