@@ -86,7 +86,7 @@ def test_loading_a_folder_reports_the_problems_of_every_file_at_once() -> None:
     with pytest.raises(ProgrammeError) as caught:
         load_programmes(DATA / "bad_programmes")
     files = {Path(p.file).name for p in caught.value.problems}  # type: ignore[union-attr]
-    assert files == {"unknown_record.yaml", "no_source.yaml", "syntax.yaml"}
+    assert files == {"unknown_record.yaml", "no_source.yaml", "syntax.yaml", "rule_without_basis.yaml"}
 
 
 def _promotion_sat(settings: Settings, engine: Engine, released: list[str], passes: dict[str, bool]) -> None:

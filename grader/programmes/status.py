@@ -49,7 +49,10 @@ class ProgrammeStatus:
 
     @property
     def state(self) -> str:
-        """已完成, 未完成, or 不适用 for a person the programme does not apply to (and who has not cleared it)."""
+        """已完成, 未完成, or 不适用 for a person the programme does not apply to (and who has not cleared it);
+        for a promotion case its verdict (可以任职 / 缺 … / 已取消任用资格)."""
+        if self.case_id is not None:
+            return self.verdict
         if self.cleared:
             return "已完成"
         return "未完成" if self.applies else "不适用"
