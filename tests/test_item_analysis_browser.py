@@ -1,5 +1,8 @@
-"""A trainer in a real browser: Voila serves the item-analysis page, headless Chromium picks the
-paper, reads every item's facility, and opens an item's distractor table; all as the library says."""
+"""A trainer in a real browser, on a LAN without internet: the item-analysis page is served as
+`qinglian serve` serves it (its own Voila, token, a pre-run kernel), every request outside
+127.0.0.1 is refused and the test fails on any, on a console error or a Voilà error box. Headless
+Chromium picks the paper, reads every item's facility, and opens an item's distractor table; all
+as the library says."""
 
 from __future__ import annotations
 
@@ -11,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from grader.item_analysis import item_analysis
 from grader.item_analysis.text import ratio
-from grader.serve import voila_server
+from grader.serve import platform_servers
 from grader.settings import Settings
-from tests.browser import chromium_page, free_port, running
+from tests.browser import chromium_page, free_port, offline, running
 from tests.graded_papers import grade_simulated
 
 REPO = Path(__file__).resolve().parent.parent
@@ -26,9 +29,10 @@ def test_trainer_picks_a_paper_and_sees_the_librarys_facility_and_distractors(
     grade_simulated(settings, engine, assignment, [f"B{n:03d}" for n in range(20)])
     with Session(engine) as session:
         analysis = item_analysis(session, assignment)
-    port = free_port()
-    server = voila_server(settings, REPO / "voila_apps", port, "item_analysis.ipynb", "题目分析")
-    with running(server, tmp_path / "voila.log", f"http://127.0.0.1:{port}/"), chromium_page() as page:
+    servers = platform_servers(settings, REPO / "courses", REPO / "voila_apps", free_port(), free_port(), "t0ken")
+    server = next(s for s in servers if any(a.endswith("item_analysis.ipynb") for a in s.argv))
+    with running(server, tmp_path / "voila.log", server.ready_url), chromium_page() as page:
+        watch = offline(page)
         page.goto(server.urls[0])
         page.locator(".ql-paper select").select_option(label=f"{analysis.paper.title}（{assignment}，20 人）")
         page.locator(".ql-summary").get_by_text("人数 20").wait_for()
@@ -46,3 +50,4 @@ def test_trainer_picks_a_paper_and_sees_the_librarys_facility_and_distractors(
             assert [c.split("（")[0] for c in cells[1:]] == [str(option.upper), str(option.lower),
                                                              str(option.everyone)]
         page.screenshot(path=str(tmp_path / "item_analysis.png"), full_page=True)
+        watch.assert_clean(page)

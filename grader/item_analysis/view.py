@@ -27,6 +27,7 @@ _STYLE = """<style>
 .ql-item-analysis .ql-flagged { background: #fdecea; }
 .ql-item-analysis .ql-flag { color: #b00; font-weight: bold; }
 .ql-item-analysis table.ql-options td, .ql-item-analysis table.ql-options th { padding: 2px 10px; text-align: right; }
+.ql-item-analysis a, .ql-item-analysis a:visited { color: #0645ad; text-decoration: underline; }
 </style>"""
 _COLUMNS = ("题号", "题目", "难度(通过率)", "区分度", "区分效率", "标记")
 

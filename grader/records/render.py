@@ -124,10 +124,13 @@ def person_html(record: PersonRecord) -> str:
 def unit_html(unit: str, statuses: Sequence[ProgrammeStatus]) -> str:
     """A unit's list: everyone, cleared or what they miss."""
     done = sum(s.cleared for s in statuses)
-    rows = [(s.person_id, s.name, s.unit, s.state, s.cleared_at.date() if s.cleared_at else None,
+    cases = any(s.case_id is not None for s in statuses)  # a programme judged per promotion case: its open cases
+    rows = [(s.person_id, s.name, s.unit, *((s.position,) if cases else ()),
+             s.verdict if s.case_id is not None else s.state, s.cleared_at.date() if s.cleared_at else None,
              s.missing_summary if s.applies else "") for s in statuses]
     classes = [f"ql-row-{s.person_id} {'ql-done' if s.cleared else 'ql-missing' if s.applies else 'ql-na'}"
                for s in statuses]
     title = statuses[0].title if statuses else ""
-    return (f"{_STYLE}<h4>{_e(unit)} · {_e(title)}：{done}/{len(statuses)} 人已完成</h4>"
-            + table(("编号", "姓名", "单位", "状态", "完成时间", "未完成的环节"), rows, "ql-unit-list", classes))
+    headers = ("编号", "姓名", "单位", *(("拟任职务",) if cases else ()), "状态", "完成时间", "未完成的环节")
+    return (f"{_STYLE}<h4>{_e(unit)} · {_e(title)}：{done}/{len(statuses)} {'项' if cases else '人'}已完成</h4>"
+            + table(headers, rows, "ql-unit-list", classes))

@@ -1,0 +1,156 @@
+"""First render of each Voila page: how long a reader waits from opening the address until the
+page's own content (its widgets) is on screen, in Debian's headless Chromium.
+
+    .venv/bin/python benchmarks/voila_render_bench.py --root demo [--runs 5] [--label after]
+                                                      [--pages records,item_analysis,scoreboard,certificates]
+
+Every page is served the way `qinglian serve` serves it (grader.serve.platform_servers: pools,
+culling, which server). For each page: its server is started and given `--settle` seconds to fill
+its pool (a pool's kernels pre-run the page), then it is opened `--runs` times, each in a fresh
+browser context, `--gap` seconds apart (the time a pool needs to refill). Every request outside
+127.0.0.1 is refused. Reported: the first open, the median and the slowest. Writes
+benchmarks/results/voila_render_<label>.json and prints a Markdown table row per page.
+Run it with PYTHONPATH pointing at another checkout's tree to measure that code ("before")."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import inspect
+import json
+import os
+import platform
+import statistics
+import subprocess
+import tempfile
+import time
+import urllib.request
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import grader
+from grader.serve import Server, platform_servers
+from grader.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+MEASURED = Path(grader.__file__).resolve().parent.parent  # the checkout whose pages, courses and programmes are served
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+CONTENT = {"records.ipynb": ".ql-records .ql-search input", "item_analysis.ipynb": ".ql-item-analysis .ql-paper select",
+           "scoreboard.ipynb": ".ql-scoreboard", "certificates.ipynb": ".ql-certificates-app",
+           "index.ipynb": ".ql-sign-in"}
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _page_urls(servers: list[Server]) -> dict[str, tuple[Server, str]]:
+    """page file name -> (the server that renders it, its address)."""
+    found: dict[str, tuple[Server, str]] = {}
+    for server in servers:
+        for url in server.urls:
+            named = [n for n in CONTENT if n in url]
+            if not named:  # a one-page Voila: its address is "/", its page the target in its argv
+                named = [Path(a).name for a in server.argv if a.endswith(".ipynb")]
+            for name in named:
+                found.setdefault(name, (server, url))
+    return found
+
+
+def _wait(url: str, process: subprocess.Popen[bytes], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return
+        except OSError:
+            if process.poll() is not None:
+                raise SystemExit(f"server exited: {process.args!r}") from None
+            time.sleep(0.3)
+    raise SystemExit(f"server did not answer {url}")
+
+
+def _open_times(url: str, selector: str, runs: int, gap: float) -> list[float]:
+    from playwright.sync_api import sync_playwright
+
+    times = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        for _ in range(runs):
+            context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="zh-CN")
+            context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
+                ("http://127.0.0.1", "ws://127.0.0.1")) else route.abort())
+            page = context.new_page()
+            page.set_default_timeout(120_000)
+            started = time.perf_counter()
+            page.goto(url, wait_until="commit")
+            page.locator(selector).first.wait_for(state="visible")
+            times.append(time.perf_counter() - started)
+            context.close()  # the page goes away: its kernel is left for the server to shut down or cull
+            time.sleep(gap)
+        browser.close()
+    return times
+
+
+def measure(root: Path, pages: list[str], runs: int, settle: float, gap: float) -> dict[str, dict[str, object]]:
+    settings = Settings.resolve(root, None)
+    port, lab_port = _free_port(), _free_port()
+    build: Any = platform_servers
+    room = ("room_pool" in inspect.signature(build).parameters) * [0, 3600]  # older code: a Voila room and its pool
+    servers: list[Server] = build(settings, MEASURED / "courses", MEASURED / "voila_apps", port, lab_port,
+                               "bench-token", *room, MEASURED / "exams" / "programmes")
+    urls = _page_urls(servers)
+    results: dict[str, dict[str, object]] = {}
+    for page in pages:
+        server, url = urls[page]
+        with tempfile.TemporaryFile() as log:
+            process = subprocess.Popen(server.argv, cwd=server.cwd, env=server.env, stdout=log, stderr=log)
+            try:
+                _wait(server.ready_url, process)
+                time.sleep(settle)
+                times = _open_times(url, CONTENT[page], runs, gap)
+            finally:
+                process.terminate()
+                process.wait(timeout=30)
+        results[page] = {"server": server.name, "first": times[0], "median": statistics.median(times),
+                         "max": max(times), "runs": times}
+        print(f"{page}: first {times[0]:.2f} s, median {statistics.median(times):.2f} s, max {max(times):.2f} s",
+              flush=True)
+    return results
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError, StopIteration):
+        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                   if line.startswith("model name"))
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--root", type=Path, default=Path("demo"))
+    parser.add_argument("--pages", default="records,item_analysis,scoreboard,certificates")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--settle", type=float, default=20.0, help="seconds for a pool to fill before the first open")
+    parser.add_argument("--gap", type=float, default=5.0, help="seconds between opens")
+    parser.add_argument("--label", default="after")
+    args = parser.parse_args()
+    pages = [f"{p}.ipynb" for p in args.pages.split(",")]
+    results = measure(args.root.resolve(), pages, args.runs, args.settle, args.gap)
+    out = REPO / "benchmarks" / "results" / f"voila_render_{args.label}.json"
+    out.write_text(json.dumps({"date": f"{date.today()}", "machine": machine(), "label": args.label,
+                               "runs": args.runs, "pages": results}, ensure_ascii=False, indent=1))
+    for page, r in results.items():
+        print(f"| {date.today()} | {args.label} | {page} | {r['server']} | {r['first']:.2f} s | "
+              f"{r['median']:.2f} s | {r['max']:.2f} s |")
+
+
+if __name__ == "__main__":
+    main()
