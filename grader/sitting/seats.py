@@ -114,7 +114,7 @@ def seat_list(session: Session, seats: Sequence[Seat]) -> list[dict[str, object]
 def sittings(session: Session) -> list[SittingInfo]:
     """Every sitting, the latest first, with its number of seats."""
     counts = dict(session.execute(select(SittingCandidateRow.sitting_id, func.count())
-                                  .group_by(SittingCandidateRow.sitting_id)))
+                                  .group_by(SittingCandidateRow.sitting_id)).all())
     return [SittingInfo(s.id, s.title, s.opens_at, s.closes_at, s.duration_minutes, counts.get(s.id, 0),
                         s.switch_limit)
             for s in session.scalars(select(SittingRow).order_by(SittingRow.opens_at.desc(), SittingRow.id))]

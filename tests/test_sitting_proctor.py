@@ -1,0 +1,135 @@
+"""Proctoring: the seat table staff watch, and unlock, extend, force-submit and reopen, each with
+who and why recorded."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from nbgrader.api import Student
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from grader.gradebook.models import PersonRow, ResultRow, SubmissionRow, UnitRow
+from grader.settings import Settings
+from grader.sitting.answers import save
+from grader.sitting.attempt import resume
+from grader.sitting.errors import SittingError
+from grader.sitting.events import record_event
+from grader.sitting.proctor import actions, extend, force_submit, reopen, seat_table
+from grader.sitting.seats import Seat, create_sitting, sittings
+from grader.sitting.signin import sign_in
+from grader.sitting.submission import grade_attempt, submit_attempt
+
+OPENS = datetime(2026, 12, 1, 9, 0)
+SECRET = b"test-secret-of-the-workspace-32b"
+
+
+def _seats(engine: Engine, released: list[str]) -> list[Seat]:
+    with Session(engine) as session, session.begin():
+        session.add(UnitRow(name="市纪委", parent=None, kind="市直单位"))
+        session.flush()
+        for n in range(4):
+            session.add(Student(id=f"S{n}", last_name="王", first_name=f"{n}"))
+        session.add(PersonRow(id="S0", name="王小明", id_number="410502199001011234", unit="市纪委", rank="科员",
+                              category="新录用公务员"))
+        return create_sitting(session, "s1", "场次", released[:1], [f"S{n}" for n in range(4)], OPENS,
+                              OPENS + timedelta(hours=3), 60, secret=SECRET, created_by="t", now=OPENS)
+
+
+def _enter(engine: Engine, seat: Seat, code: str | None = None, at: datetime = OPENS) -> int | str:
+    with Session(engine) as session:
+        try:
+            return sign_in(session, SECRET, seat.admission_no, code or seat.code, client="t", now=at).attempt_id
+        except SittingError as error:
+            return str(error)
+        finally:
+            session.commit()
+
+
+def test_the_seat_table_shows_every_state_with_progress_and_switches(settings: Settings, engine: Engine,
+                                                                     released: list[str]) -> None:
+    answering, submitted, locked, absent = _seats(engine, released)
+    first = _enter(engine, answering)
+    assert isinstance(first, int)
+    with Session(engine) as session, session.begin():
+        view = resume(session, first, answering.admission_no, OPENS)
+        for p in view.items[:3]:
+            save(session, first, answering.admission_no, p.item.position, p.options[0][0] if p.options else "答",
+                 OPENS + timedelta(minutes=4))
+        record_event(session, settings.root, first, answering.admission_no, "blur", OPENS + timedelta(minutes=5))
+    second = _enter(engine, submitted)
+    assert isinstance(second, int)
+    with Session(engine) as session, session.begin():
+        submit_attempt(session, settings.root, second, OPENS + timedelta(minutes=9), how="candidate")
+    for _ in range(5):
+        _enter(engine, locked, code="abcdef", at=OPENS + timedelta(minutes=5))
+    with Session(engine) as session:
+        table = {s.admission_no: s for s in seat_table(session, "s1", OPENS + timedelta(minutes=10))}
+        (listed,) = sittings(session)
+    row = table[answering.admission_no]
+    assert (row.name, row.unit, row.label, row.last_save, row.switches) == (
+        "王小明", "市纪委", "作答中 3/9", OPENS + timedelta(minutes=4), 1)
+    assert [table[s.admission_no].label for s in (submitted, locked, absent)] == ["已交卷", "已锁定", "未登录"]
+    assert table[absent.admission_no].name == "王3" and (listed.id, listed.seats) == ("s1", 4)
+
+
+def test_extend_gives_one_candidate_more_time_and_records_who_and_why(engine: Engine, released: list[str]) -> None:
+    seat = _seats(engine, released)[0]
+    attempt = _enter(engine, seat)
+    with Session(engine) as session, session.begin():
+        with pytest.raises(SittingError, match="理由"):
+            extend(session, seat.admission_no, 10, actor="监考甲", reason="", now=OPENS)
+        assert extend(session, seat.admission_no, 10, actor="监考甲", reason="电脑死机重启",
+                      now=OPENS + timedelta(minutes=20)) == OPENS + timedelta(minutes=70)
+    with Session(engine) as session:
+        assert save(session, int(attempt), seat.admission_no, 1, "A", OPENS + timedelta(minutes=65)).accepted
+        (action,) = actions(session, "s1")
+    assert (action.action, action.actor, action.reason) == ("extend", "监考甲", "电脑死机重启")
+    assert "09:60" not in action.detail and "10:00:00 → 10:10:00" in action.detail
+
+
+def test_force_submit_hands_in_now_and_a_submitted_attempt_cannot_be_forced(settings: Settings, engine: Engine,
+                                                                           released: list[str]) -> None:
+    seat = _seats(engine, released)[0]
+    _enter(engine, seat)
+    with Session(engine) as session, session.begin():
+        done = force_submit(session, settings.root, seat.admission_no, actor="监考甲", reason="违纪，当场收卷",
+                            now=OPENS + timedelta(minutes=30))
+    assert (done.how, done.submitted_at) == ("proctor", OPENS + timedelta(minutes=30)) and done.path is not None
+    with Session(engine) as session, session.begin(), pytest.raises(SittingError, match="没有正在进行的作答"):
+        force_submit(session, settings.root, seat.admission_no, actor="监考甲", reason="再收一次", now=OPENS)
+
+
+def test_reopen_keeps_the_answers_sets_a_new_deadline_and_keeps_the_graded_result_in_history(
+        settings: Settings, engine: Engine, released: list[str]) -> None:
+    seat = _seats(engine, released)[0]
+    attempt = _enter(engine, seat)
+    assert isinstance(attempt, int)
+    with Session(engine) as session, session.begin():
+        view = resume(session, attempt, seat.admission_no, OPENS)
+        first = view.items[0]
+        save(session, attempt, seat.admission_no, first.item.position, first.options[0][0], OPENS)
+        submit_attempt(session, settings.root, attempt, OPENS + timedelta(minutes=10), how="candidate")
+    with Session(engine) as session, session.begin():
+        grade_attempt(session, settings.root, attempt, actor="t")
+    with Session(engine) as session, session.begin():
+        with pytest.raises(SittingError, match="正数"):
+            reopen(session, seat.admission_no, 0, actor="监考甲", reason="断网", now=OPENS)
+        deadline = reopen(session, seat.admission_no, 15, actor="监考甲", reason="考生端断网，交卷未成功",
+                          now=OPENS + timedelta(minutes=20))
+    assert deadline == OPENS + timedelta(minutes=35)
+    assert _enter(engine, seat, at=OPENS + timedelta(minutes=21)) == attempt  # the same attempt, open again
+    with Session(engine) as session, session.begin():
+        again = resume(session, attempt, seat.admission_no, OPENS)
+        assert (again.submitted_at, again.deadline) == (None, deadline)
+        assert again.answers[first.item.position] == first.options[0][0]
+        submit_attempt(session, settings.root, attempt, OPENS + timedelta(minutes=30), how="candidate")
+    with Session(engine) as session, session.begin():
+        grade_attempt(session, settings.root, attempt, actor="t")
+    with Session(engine) as session:
+        assert session.scalars(select(SubmissionRow.seq).order_by(SubmissionRow.seq)).all() == [1, 2]
+        history = session.execute(select(ResultRow.submitted_at, ResultRow.current).order_by(ResultRow.id)).all()
+        assert [tuple(h) for h in history] == [(OPENS + timedelta(minutes=10), False),
+                                               (OPENS + timedelta(minutes=30), True)]
+        assert [a.action for a in actions(session, "s1")] == ["reopen"]
