@@ -5,7 +5,9 @@ an expired test counts as missing; a re-sit beyond the rule is refused and the c
 
 from __future__ import annotations
 
+import multiprocessing
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -209,3 +211,33 @@ def test_a_review_keeps_both_marks_the_outcome_and_who_decided(
     assert (kept.outcome, kept.state, kept.decided_by, kept.on_behalf) == ("changed", "采用复核评分", "组织部 王主任",
                                                                            True)
     assert current.score == 23.0  # every score read from now on counts the adopted marks
+
+
+def _open_in_a_process(db_url: str, start: Any, results: Any) -> None:
+    from grader.gradebook.engine import connect
+
+    engine = connect(db_url)
+    start.wait()
+    try:
+        with Session(engine) as session, session.begin():
+            case = _case(session)
+        results.put(("opened", case.id))
+    except RecordError as error:
+        results.put(("refused", str(error)))
+    finally:
+        engine.dispose()
+
+
+def test_four_processes_opening_a_case_for_one_person_at_once_open_exactly_one(
+        settings: Settings, engine: Engine) -> None:
+    seed_roster(engine)
+    context = multiprocessing.get_context("spawn")
+    start, results = context.Barrier(4), context.Queue()
+    workers = [context.Process(target=_open_in_a_process, args=(settings.db_url, start, results)) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    outcomes = [results.get(timeout=120) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=60)
+    assert sorted(kind for kind, _ in outcomes) == ["opened", "refused", "refused", "refused"]
+    assert all("已有办理中的任职事项" in said for kind, said in outcomes if kind == "refused")

@@ -16,6 +16,7 @@ from grader.programmes.case_status import CaseStatus, case_statuses, order_probl
 from grader.programmes.evidence import Case, GateRecord, case_view, cases_of
 from grader.programmes.spec import Programme
 from grader.records.gate import RecordError, record_step
+from grader.records.locking import hold
 
 _MAX_POSITION = 128
 
@@ -33,7 +34,7 @@ def open_case(session: Session, programme: Programme, person_id: str, position: 
     database's unique index decides when two are opened at once)."""
     now = now or datetime.now()
     _programme_with_cases(programme)
-    if session.get(PersonRow, person_id) is None:
+    if hold(session, PersonRow, person_id) is None:  # one case at a time is opened for a person
         raise RecordError(f"名单中没有编号为 {person_id!r} 的人员（请先导入名单：qinglian roster import）")
     if not position.strip() or len(position.strip()) > _MAX_POSITION:
         raise RecordError(f"请填写拟任职务（不超过 {_MAX_POSITION} 个字）")
@@ -65,7 +66,7 @@ def get_case(session: Session, case_id: int) -> Case:
 
 
 def _open(session: Session, case_id: int) -> PromotionCaseRow:
-    row = session.get(PromotionCaseRow, case_id, with_for_update=True)
+    row = hold(session, PromotionCaseRow, case_id)
     if row is None:
         raise RecordError(f"没有编号为 #{case_id} 的任职事项")
     if row.state != "open":

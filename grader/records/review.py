@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from grader.gradebook.models import GradingRunRow, ItemResultRow, PaperItemRow, ResultRow, ScoreReviewRow
 from grader.programmes.spec import Programme
 from grader.records.gate import RecordError
+from grader.records.locking import hold
 
 _GRADE = table("grade", column("id"), column("notebook_id"), column("cell_id"), column("auto_score"),
                column("manual_score"), column("extra_credit"), column("needs_manual_grade"))
@@ -132,8 +133,8 @@ def request_review(session: Session, programme: Programme, person_id: str, assig
     return _view(row)
 
 
-def _row(session: Session, review_id: int) -> ScoreReviewRow:
-    row = session.get(ScoreReviewRow, review_id, with_for_update=True)
+def _row(session: Session, review_id: int, lock: bool = True) -> ScoreReviewRow:
+    row = hold(session, ScoreReviewRow, review_id) if lock else session.get(ScoreReviewRow, review_id)
     if row is None:
         raise RecordError(f"没有编号为 #{review_id} 的复核申请")
     return row
@@ -141,7 +142,7 @@ def _row(session: Session, review_id: int) -> ScoreReviewRow:
 
 def review_sheet(session: Session, review_id: int) -> ReviewSheet:
     """The essays to regrade, without the first marks."""
-    row = _row(session, review_id)
+    row = _row(session, review_id, lock=False)
     result = session.get(ResultRow, row.result_id)
     assert result is not None
     items = session.execute(select(PaperItemRow.name, PaperItemRow.stem, PaperItemRow.points,
