@@ -11,6 +11,7 @@ DB_ENV = "QINGLIAN_DB_URL"
 ROOT_ENV = "QINGLIAN_ROOT"  # the workspace, as `qinglian serve` tells the kernels it starts
 PROGRAMMES_ENV = "QINGLIAN_PROGRAMMES"  # the programme files (exams/programmes/), likewise
 COURSES_ENV = "QINGLIAN_COURSES"  # the course catalogue (courses/), likewise
+CERT_URL_ENV = "QINGLIAN_CERT_URL"  # the public address of the certificate page (set where a proxy is in front)
 PUBLIC_MIN_PEOPLE = 10  # a unit with fewer people shows aggregates only on public pages, never a list
 PUBLIC_MIN_PEOPLE_ENV = "QINGLIAN_PUBLIC_MIN_PEOPLE"
 

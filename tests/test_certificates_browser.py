@@ -35,6 +35,10 @@ def test_download_a_certificate_and_verify_it_on_the_verify_section(
     server = voila_server(settings, REPO / "voila_apps", port, "certificates.ipynb", "证书")
     with running(server, tmp_path / "voila.log", f"http://127.0.0.1:{port}/"), chromium_page() as page:
         page.goto(server.urls[0])
+        help_text = page.locator(".ql-verify-help")
+        help_text.get_by_text("核验地址").wait_for()
+        assert help_text.locator("a.ql-address").inner_text() == server.urls[0]  # the address it was reached at
+        assert "Ed25519" not in help_text.inner_text() and "qinglian" not in page.locator("body").inner_text()
         page.locator(".ql-person input").fill("P001")
         page.locator(".ql-name input").fill("王建国")
         page.locator(".ql-lookup").click()

@@ -290,3 +290,17 @@ def test_the_page_template_is_package_data_and_links_nothing_outside() -> None:
     assert re.findall(r"https?://\w[^\s'\"]*", text) == []  # no address outside (the filter names only the scheme)
     env = template_env({"JUPYTER_PATH": "/elsewhere"})
     assert env["JUPYTER_PATH"].split(os.pathsep) == [str(data_dir()), "/elsewhere"]
+
+
+def test_the_certificate_page_names_its_public_address_or_the_one_it_was_reached_at() -> None:
+    from grader.certificates.view import page_address, verify_help_html
+    from grader.settings import CERT_URL_ENV
+
+    reached = {"SERVER_NAME": "10.1.2.3", "SERVER_PORT": "8869", "SCRIPT_NAME": "/"}
+    assert page_address(reached) == "http://10.1.2.3:8869/"
+    assert page_address({**reached, CERT_URL_ENV: "https://zs.example.gov.cn/verify"}) == \
+        "https://zs.example.gov.cn/verify"
+    assert page_address({}) == ""
+    text = verify_help_html("http://10.1.2.3:8869/")
+    assert "http://10.1.2.3:8869/" in text and "Ed25519" not in text and "qinglian" not in text
+    assert "核验地址" not in verify_help_html("")

@@ -23,7 +23,7 @@ from grader.certificates.trust import trust_from_workspace
 from grader.certificates.verify import Verdict, verify_pdf, verify_qr
 from grader.gradebook.engine import connect
 from grader.gradebook.models import CertificateRevocationRow, CertificateRow, PersonRow
-from grader.settings import Settings
+from grader.settings import CERT_URL_ENV, Settings
 from grader.workbook import download_link
 
 Clock = Callable[[], datetime]
@@ -97,9 +97,30 @@ def verify_here(session: Session, root: Path, now: datetime, *, pdf: bytes | Non
     return verify_pdf(pdf, keys, revocations) if pdf is not None else verify_qr(qr_text or "", keys, revocations)
 
 
+def page_address(environ: Mapping[str, str]) -> str:
+    """Where anyone checks a certificate: the public address the operator set (QINGLIAN_CERT_URL,
+    needed behind a proxy), else the address this page was reached at (Voila gives the kernel the
+    request's host, port and path); "" when neither is known."""
+    configured = environ.get(CERT_URL_ENV, "").strip()
+    host = environ.get("SERVER_NAME", "").strip()
+    if configured or not host:
+        return configured
+    port = environ.get("SERVER_PORT", "").strip()
+    return f"http://{host}{':' + port if port and port != '80' else ''}{environ.get('SCRIPT_NAME') or '/'}"
+
+
+def verify_help_html(address: str) -> str:
+    """How verification works, in plain words (no algorithm names, no commands)."""
+    where = (f"<p>核验地址：<a class='ql-address' href='{html.escape(address)}'>{html.escape(address)}</a>"
+             "</p>" if address else "")
+    return ("<h2>核验证书</h2><p>每张证书的二维码里都有签发机构的电子签名。证书上的姓名、编号、成绩哪怕只改动一个字，"
+            "签名就对不上，核验时会显示“已被篡改”；签发机构吊销的证书会显示“已吊销”。</p>"
+            "<p>在下面粘贴二维码扫出的内容，或上传证书 PDF 文件即可核验，不需要连接互联网。</p>" + where)
+
+
 class CertificatesApp:
-    def __init__(self, engine: Engine, root: Path, clock: Clock = datetime.now) -> None:
-        self.engine, self.root, self.clock = engine, root, clock
+    def __init__(self, engine: Engine, root: Path, clock: Clock = datetime.now, address: str = "") -> None:
+        self.engine, self.root, self.clock, self.address = engine, root, clock, address
         self.widget = widgets.VBox([self._lookup(), widgets.HTML("<hr>"), self._verify()])
         self.widget.add_class("ql-certificates-app")
 
@@ -131,8 +152,9 @@ class CertificatesApp:
             widget.add_class(css)
         check.on_click(lambda _: self._check(qr_text=self.qr.value))
         self.upload.observe(self._uploaded, names="value")
-        return widgets.VBox([widgets.HTML("<h2>核验证书</h2><p>粘贴二维码内容，或上传证书 PDF。核验只用签发机构的公钥，"
-                                          "不需要联网。</p>"), self.qr, check, self.upload, self.verdict])
+        help_text = widgets.HTML(verify_help_html(self.address))
+        help_text.add_class("ql-verify-help")
+        return widgets.VBox([help_text, self.qr, check, self.upload, self.verdict])
 
     def _uploaded(self, change: Mapping[str, object]) -> None:
         files = change.get("new") or ()
@@ -152,7 +174,8 @@ class CertificatesApp:
 
 def open_certificates(environ: Mapping[str, str] | None = None) -> CertificatesApp:
     """voila_apps/certificates.ipynb: the workspace and database come from `qinglian serve`."""
-    settings = Settings.for_kernel(os.environ if environ is None else environ)
-    app = CertificatesApp(connect(settings.db_url), settings.root)
+    env = os.environ if environ is None else environ
+    settings = Settings.for_kernel(env)
+    app = CertificatesApp(connect(settings.db_url), settings.root, address=page_address(env))
     display(app.widget)
     return app
