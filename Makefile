@@ -41,6 +41,15 @@ $(PDFFONTS):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq poppler-utils
 
+# The JupyterHub test runs a real hub, whose proxy is configurable-http-proxy (npm); the hub itself
+# comes with the test extras.
+CHP := $(shell command -v configurable-http-proxy || echo /usr/local/bin/configurable-http-proxy)
+
+$(CHP):
+	command -v npm >/dev/null || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm; }
+	$(SUDO) npm install --global --silent configurable-http-proxy
+
 demo-data: install $(CJK_FONT)
 	$(BIN)/qinglian demo --root $(DEMO_ROOT) --exams exams
 
@@ -53,7 +62,7 @@ lint: install
 	$(BIN)/ruff check grader tests benchmarks
 	$(BIN)/mypy
 
-pytest: install $(CHROMIUM) $(CJK_FONT) $(PDFFONTS)
+pytest: install $(CHROMIUM) $(CJK_FONT) $(PDFFONTS) $(CHP)
 	$(BIN)/pytest -n 2 --dist loadfile
 
 test: lint pytest
