@@ -106,6 +106,11 @@ def test_a_case_is_opened_its_steps_recorded_and_a_talk_before_the_notice_refuse
     assert _run(settings, "case", "step", "1", "talk", "--date", "2026-11-18", "--by", "组织部 李四", *cases)[0] == 0
     code, shown = _run(settings, "case", "show", "P002", *cases)
     assert code == 0 and "缺廉政知识测试、廉政宣誓、廉政公开承诺" in "".join(shown.split())
+    code, listed = _run(settings, "status", "安阳市纪委监委", "--programme", "promotion", *cases, "--courses",
+                        str(REPO / "courses"))
+    flat = "".join(listed.split())
+    assert code == 0 and "P002" in flat and "P001" not in flat  # the unit's open cases, not everyone
+    assert "县委办公室副主任" in flat and "0/1项可以任职" in flat
     code, decided = _run(settings, "case", "resits", "P002", "P003", "--on", "2026-11-20", *cases)
     assert code == 0 and "尚未参加首次测试" in decided and "没有办理中的" in "".join(decided.split())
     code, ended = _run(settings, "case", "end", "1", "--cancel", "--by", "组织部 李四", "--reason", "公示期间有反映")

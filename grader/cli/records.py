@@ -132,11 +132,15 @@ def _print_report(statuses: Sequence[Any], is_unit: bool) -> None:
     for programme in dict.fromkeys(s.title for s in statuses):
         group = [s for s in statuses if s.title == programme]
         if is_unit:
-            table = Table("编号", "姓名", "单位", "状态", "未完成的环节", title=programme)
+            cases = any(s.case_id is not None for s in group)
+            table = Table("编号", "姓名", "单位", *(("事项", "拟任职务") if cases else ()), "状态", "未完成的环节",
+                          title=programme + ("（办理中的任职事项）" if cases else ""))
             for s in group:
-                table.add_row(s.person_id, s.name, s.unit, "[green]已完成[/]" if s.cleared else "[red]未完成[/]",
-                              s.missing_summary)
-            out.print(table, f"{sum(s.cleared for s in group)}/{len(group)} 人已完成")
+                colour = "green" if s.cleared else "red"
+                table.add_row(s.person_id, s.name, s.unit, *((f"#{s.case_id}", s.position) if cases else ()),
+                              f"[{colour}]{s.state}[/]", s.missing_summary)
+            done = "可以任职" if cases else "已完成"
+            out.print(table, f"{sum(s.cleared for s in group)}/{len(group)} {'项' if cases else '人'}{done}")
             continue
         for s in group:
             table = Table("环节", "状态", "时间", "说明", title=f"{s.title}（{s.person_id} {s.name}）："
