@@ -83,3 +83,29 @@ def sitting_reissue_codes(sitting_id: str, every: bool, seat_file: Path, root: P
         raise Failure(str(error)) from error
     _write_list(seat_file, rows)
     console.print(f"场次 {sitting_id}：换发 {len(seats)} 个考试码，名单已写入 {seat_file}（考试码只显示这一次）")
+
+
+@sitting.command("tickets")
+@click.argument("sitting_id")
+@click.option("--codes", "codes_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              help="建立场次或换发考试码时写出的名单（CSV）")
+@click.option("--pdf", "pdf_file", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="写出的准考证 PDF（每人一页，A4）")
+@click.option("--place", default="", help="考试地点")
+@root_option
+@db_option
+def sitting_tickets(sitting_id: str, codes_file: Path, pdf_file: Path, place: str, root: Path,
+                    db_url: str | None) -> None:
+    """打印准考证：名单上每人一页（准考证号、考试码、姓名、单位、场次、时间、地点、考试须知）。"""
+    from grader.sitting.errors import SittingError
+    from grader.sitting.tickets import read_codes, ticket_pdf, tickets_for
+
+    settings = Settings.resolve(root, db_url)
+    try:
+        codes = read_codes(codes_file)
+        with transaction(settings) as session:
+            tickets = tickets_for(session, sitting_id, codes, place)
+        pdf_file.write_bytes(ticket_pdf(tickets))
+    except SittingError as error:
+        raise Failure(str(error)) from error
+    console.print(f"场次 {sitting_id}：{len(tickets)} 张准考证已写入 {pdf_file}")
