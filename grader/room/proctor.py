@@ -11,10 +11,11 @@ from grader.room.cookie import MAX_AGE_DAYS, STAFF_COOKIE
 from grader.room.handlers import RoomHandler, grade
 from grader.room.staff import Staff, StaffRefused, staff_sign_in
 from grader.sitting.errors import SittingError
-from grader.sitting.proctor import SeatStatus, extend, force_submit, reopen, seat_table, unlock
+from grader.sitting.proctor import ProctorAction, SeatStatus, actions, extend, force_submit, reopen, seat_table, unlock
 from grader.sitting.seats import sittings
 
 ACTIONS = {"未登录": (), "作答中": ("extend", "force_submit"), "已交卷": ("reopen",), "已锁定": ("unlock",)}
+ACTION_NAMES = {"unlock": "解锁", "extend": "延长时间", "force_submit": "强制交卷", "reopen": "重新开放"}
 STATES = {"未登录": "absent", "作答中": "answering", "已交卷": "submitted", "已锁定": "locked"}
 MAX_REASON = 200
 
@@ -68,19 +69,27 @@ def _seat_json(seat: SeatStatus) -> dict[str, Any]:
             "actions": [*ACTIONS[seat.state], *(["unlock"] if seat.locked and seat.state != "已锁定" else [])]}
 
 
+def _action_json(action: ProctorAction) -> dict[str, str]:
+    return {"at_text": f"{action.at:%H:%M:%S}", "admission_no": action.admission_no,
+            "action_text": ACTION_NAMES.get(action.action, action.action), "detail": action.detail,
+            "reason": action.reason, "actor": action.actor}
+
+
 class SeatsApi(StaffHandler):
     async def get(self) -> None:
         self.need_staff()
         sitting_id, now = self.get_query_argument("sitting", ""), self.room.now()
         try:
-            seats = await self.room.gradebook.run(lambda session: seat_table(session, sitting_id, now))
+            seats, log = await self.room.gradebook.run(
+                lambda session: (seat_table(session, sitting_id, now), actions(session, sitting_id)))
         except SittingError as error:
             self.finish({"error": str(error)})
             return
         counts: dict[str, int] = {}
         for seat in seats:
             counts[seat.state] = counts.get(seat.state, 0) + 1
-        self.finish({"now_text": f"{now:%H:%M:%S}", "counts": counts, "seats": [_seat_json(s) for s in seats]})
+        self.finish({"now_text": f"{now:%H:%M:%S}", "counts": counts, "seats": [_seat_json(s) for s in seats],
+                     "log": [_action_json(a) for a in reversed(log)]})
 
 
 class ActionApi(StaffHandler):

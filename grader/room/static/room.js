@@ -523,6 +523,14 @@
         row.appendChild(actions);
         rows.appendChild(row);
       });
+      const log = document.getElementById("log").tBodies[0];
+      log.textContent = "";
+      data.log.forEach(function (entry) {
+        const row = document.createElement("tr");
+        [entry.at_text, entry.admission_no, entry.action_text, entry.detail, entry.reason, entry.actor]
+          .forEach(function (text) { row.appendChild(element("td", "", text)); });
+        log.appendChild(row);
+      });
     }
 
     function openAction(seat, action) {
