@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from grader.links import linkify_html
 from grader.programmes import ProgrammeStatus, StepStatus
+from grader.programmes.case_status import CaseStatus
 from grader.records.dossier import PersonCard, PersonRecord
 from grader.records.gate import ACTIONS, RECORD_KINDS
 
@@ -83,6 +84,38 @@ def programme_html(status: ProgrammeStatus) -> str:
             f"{rows_html}</div>")
 
 
+def case_html(found: CaseStatus) -> str:
+    """One promotion case: its post, dates and verdict (可以任职 / 缺 … / 已取消任用资格 with the
+    reason), then every step with its evidence."""
+    case, status = found.case, found.status
+    state = ("ql-case-cancelled" if status.cancelled else "ql-case-cleared" if status.cleared
+             else "ql-case-missing")
+    colour = "#080" if status.cleared else "#b00"
+    reason = f"（{_e(status.cancelled)}）" if status.cancelled else ""
+    ended = f" · {_e(case.state_text)}：{_e(case.ended_by)}，{_e(case.end_reason)}" if case.ended_at else ""
+    rows = [(_mark(status, st), st.label, _when(st), st.detail) for st in status.steps]
+    steps = table(("状态", "环节", "时间", "说明"), rows, "ql-steps", [_step_class(status, st) for st in status.steps])
+    for mark in ("✓", "✗"):
+        steps = steps.replace(f"<td>{mark}", f"<td class='ql-mark'>{mark}")
+    return (f"<div class='ql-case ql-case-{case.id} {state}'><h4>任职事项 #{case.id} 拟任{_e(case.position)}："
+            f"<span class='ql-case-verdict' style='color:{colour}'>{_e(status.verdict)}</span>{reason}</h4>"
+            f"<p>公示 {_e(case.notice_start)} 至 {_e(case.notice_end)} · 任职决定 {_e(case.decision_on) or '未定'} · "
+            f"立项 {_e(case.opened_by)}（{_e(case.opened_at)}）{ended}</p>{steps}</div>")
+
+
+def _marks(marks: dict[str, float] | None) -> str:
+    return "、".join(f"{name} {points:g}" for name, points in (marks or {}).items())
+
+
+def _review_rows(record: PersonRecord) -> list[tuple[object, ...]]:
+    """Both marks, the outcome and who decided, for each score review."""
+    return [(r.id, r.assignment, f"{'组织部门代为申请' if r.on_behalf else '本人申请'}：{r.requested_by}",
+             r.reason, f"{r.first_score:g}（{_marks(r.first_marks)}）",
+             _marks(r.second_marks) + (f"（{r.marker}）" if r.marker else ""),
+             r.state + (f"，最终得分 {r.final_score:g}" if r.final_score is not None else ""),
+             f"{r.decided_by or ''}{('：' + r.note) if r.note else ''}") for r in record.reviews]
+
+
 def card_html(card: PersonCard) -> str:
     return (f"<h3 class='ql-person-name'>{_e(card.name)}（{_e(card.id)}）</h3>"
             f"<p>单位：{_e(card.unit)} · 职级：{_e(card.rank)} · 人员类别：{_e(card.category)} · "
@@ -93,6 +126,8 @@ def person_html(record: PersonRecord) -> str:
     """The whole record of one person, section by section."""
     parts = [_STYLE, card_html(record.person), "<h3>培训项目与晋升关口</h3>"]
     parts += [programme_html(s) for s in record.programmes]
+    if record.cases:
+        parts.append("<h3>任职事项</h3>" + "".join(case_html(c) for c in record.cases))
     parts.append("<h3>学习进度</h3>" + table(
         ("模块", "自测答对", "学时", "完成时间"),
         [(m.title, f"{m.passed}/{m.total}", f"{m.credited_hours:g}/{m.hours:g}", m.completed_at) for m in record.study],
@@ -104,6 +139,10 @@ def person_html(record: PersonRecord) -> str:
           ("当前成绩" if e.current else "已被重新评分取代") + (f"；含人工评分 {e.manual:+g}" if e.manual else "")
           + ("；有答案待人工评分" if e.pending else ""))
          for e in record.exams], "ql-exams"))
+    if record.reviews:
+        parts.append("<h3>成绩复核</h3>" + table(
+            ("复核号", "试卷", "申请", "理由", "原评分", "复核评分", "结果", "决定人"), _review_rows(record),
+            "ql-reviews"))
     parts.append("<h3>考试场次</h3>" + table(
         ("场次", "准考证号", "试卷", "第几次", "开始", "交卷", "交卷方式"),
         [(a.sitting, a.admission_no, a.assignment, a.number, a.started_at, a.submitted_at,

@@ -1,6 +1,8 @@
 """The organisation department's records app (voila_apps/records.ipynb): find a person and read
-their whole record, record a gate step (or correct or withdraw one), list a unit's people as
-cleared or missing what, and take any list away as `.xlsx`. A staff view: names in full, ID
+their whole record, record a gate step (or correct or withdraw one), open a promotion case and
+record its steps, print the person's 个人廉政档案 (PDF), list a unit's people (or, for a
+programme judged per case, its open cases) as cleared or missing what, and take any list away
+as `.xlsx`. A staff view: names in full, ID
 numbers masked. Every change goes through grader.records.gate, so it is recorded with who,
 when and why."""
 
@@ -23,6 +25,7 @@ from grader.dates import DateError, parse_date
 from grader.gradebook.engine import connect
 from grader.programmes import Programme, ProgrammeError, ProgrammeStatus, unit_status
 from grader.records import render, xlsx
+from grader.records.cases import open_case, record_case_step
 from grader.records.dossier import PersonRecord, find_people, load_requirements, person_record
 from grader.records.gate import RECORD_KINDS, RecordError, correct_step, record_step, withdraw_step
 from grader.roster import unit_tree
@@ -129,12 +132,100 @@ class GateForm:
         self.app.show_person(person)
 
 
+class CaseForm:
+    """Open a promotion case (任职事项) for the person on screen, and record its talk, oath and
+    commitment; the library refuses a date outside the order the programme sets, with the reason."""
+
+    def __init__(self, app: RecordsApp, recorder: str) -> None:
+        self.app = app
+        self.case_programmes = [p for p in app.programmes.values() if p.cases]
+        self.programme = _classed(widgets.Dropdown(options=[(p.title, p.id) for p in self.case_programmes],
+                                                   description="项目"), "ql-case-programme")
+        self.position = _classed(widgets.Text(description="拟任职务"), "ql-case-position")
+        self.notice_start = _classed(widgets.Text(description="公示开始", placeholder="如 2026-11-10"),
+                                     "ql-case-notice-start")
+        self.notice_end = _classed(widgets.Text(description="公示结束"), "ql-case-notice-end")
+        self.decision = _classed(widgets.Text(description="任职决定", placeholder="可留空，稍后确定"),
+                                 "ql-case-decision")
+        self.opened_by = _classed(widgets.Text(value=recorder, description="立项人"), "ql-case-opened-by")
+        opener = _classed(widgets.Button(description="建立任职事项", button_style="primary"), "ql-case-open")
+        self.open_status = _classed(widgets.HTML(), "ql-case-open-status")
+        self.which = _classed(widgets.Dropdown(description="事项", options=[]), "ql-case-which")
+        self.kind = _classed(widgets.Dropdown(options=[(RECORD_KINDS[k], k) for k in ("talk", "oath", "commitment")],
+                                              description="环节"), "ql-case-kind")
+        self.on = _classed(widgets.Text(value=f"{app.clock():%Y-%m-%d}", description="日期"), "ql-case-date")
+        self.by = _classed(widgets.Text(value=recorder, description="记录人"), "ql-case-by")
+        self.notes = _classed(widgets.Textarea(description="备注"), "ql-case-notes")
+        self.text = _classed(widgets.Textarea(description="承诺全文", placeholder="仅廉政公开承诺：承诺书全文",
+                                              layout=widgets.Layout(width="80%", height="6em")), "ql-case-text")
+        save = _classed(widgets.Button(description="记录环节", button_style="primary"), "ql-case-save")
+        self.step_status = _classed(widgets.HTML(), "ql-case-step-status")
+        opener.on_click(lambda _: self._open())
+        save.on_click(lambda _: self._record())
+        self.widget = widgets.VBox([
+            widgets.HTML("<h3>任职事项</h3>"), self.programme, self.position, self.notice_start, self.notice_end,
+            self.decision, self.opened_by, opener, self.open_status,
+            widgets.HTML("<h4>记录任职事项的环节（廉政知识测试在考场完成）</h4>"), self.which, self.kind, self.on,
+            self.by, self.notes, self.text, save, self.step_status])
+        self.widget.layout.display = "none"
+
+    def show_for(self, record: PersonRecord) -> None:
+        self.widget.layout.display = "" if self.case_programmes else "none"
+        self.which.options = [(f"#{c.case.id} 拟任{c.case.position}（{c.status.verdict}）", c.case.id)
+                              for c in record.cases if c.case.state == "open"]
+
+    def _chosen_programme(self) -> Programme:
+        return self.app.programmes[str(self.programme.value)]
+
+    def _open(self) -> None:
+        person = self.app.person_id
+        if person is None or not self.case_programmes:
+            return
+        try:
+            decision = parse_day(self.decision.value) if self.decision.value.strip() else None
+            with Session(self.app.engine) as session, session.begin():
+                case = open_case(session, self._chosen_programme(), person, self.position.value,
+                                 parse_day(self.notice_start.value), parse_day(self.notice_end.value),
+                                 self.opened_by.value, decision, now=self.app.clock())
+        except RecordError as error:
+            self.open_status.value = _error(str(error))
+            return
+        except SQLAlchemyError:
+            self.open_status.value = _error("保存失败，未立项，请重试")
+            return
+        self.open_status.value = _ok(f"已建立任职事项 #{case.id}：拟任{case.position}")
+        self.app.show_person(person)
+        self.which.value = case.id
+
+    def _record(self) -> None:
+        person, case_id = self.app.person_id, self.which.value
+        if person is None or case_id is None:
+            self.step_status.value = _error("请先建立或选择一个办理中的任职事项")
+            return
+        try:
+            with Session(self.app.engine) as session, session.begin():
+                saved = record_case_step(session, self._chosen_programme(), int(case_id), str(self.kind.value),
+                                         parse_day(self.on.value), self.by.value, self.notes.value,
+                                         self.text.value or None, now=self.app.clock())
+        except RecordError as error:
+            self.step_status.value = _error(str(error))
+            return
+        except SQLAlchemyError:
+            self.step_status.value = _error("保存失败，未记录，请重试")
+            return
+        self.notes.value = self.text.value = ""
+        self.step_status.value = _ok(f"已记录 #{saved.id}：{saved.label} {saved.happened_on}（任职事项 #{case_id}）")
+        self.app.show_person(person)
+        self.which.value = case_id
+
+
 class RecordsApp:
     def __init__(self, engine: Engine, programmes: Mapping[str, Programme], modules: Sequence[Module],
                  clock: Clock = datetime.now, recorder: str = "") -> None:
         self.engine, self.programmes, self.modules, self.clock = engine, dict(programmes), list(modules), clock
         self.person_id: str | None = None
         self.gate = GateForm(self, recorder)
+        self.cases = CaseForm(self, recorder)
         self.widget = widgets.VBox([widgets.HTML("<h2>廉政教育记录（组织部门）</h2>"),
                                     self._tabs()])
         self.widget.add_class("ql-records")
@@ -155,11 +246,16 @@ class RecordsApp:
         self.found = _classed(widgets.HTML(), "ql-found")
         self.person = _classed(widgets.HTML(), "ql-person")
         self.person_export = _classed(widgets.HTML(), "ql-person-export")
+        self.dossier_go = _classed(widgets.Button(description="生成个人廉政档案（PDF）"), "ql-dossier-make")
+        self.dossier_go.layout.display = "none"
+        self.dossier_link = _classed(widgets.HTML(), "ql-dossier")
+        self.dossier_go.on_click(lambda _: self.make_dossier())
         go.on_click(lambda _: self.search())
         self.query.observe(lambda _: self.search(), names="value")  # Enter or leaving the field
         self.matches.observe(self._chosen, names="value")
         return widgets.VBox([widgets.HBox([self.query, go]), self.matches, self.found, self.person,
-                             self.person_export, self.gate.widget])
+                             self.person_export, widgets.HBox([self.dossier_go, self.dossier_link]),
+                             self.cases.widget, self.gate.widget])
 
     def _chosen(self, change: Mapping[str, object]) -> None:
         if change["new"]:
@@ -190,6 +286,26 @@ class RecordsApp:
             download_link(f"{person_id}-关口记录.xlsx", xlsx.xlsx_bytes(
                 "关口记录", xlsx.GATE_COLUMNS, xlsx.gate_rows(record)), "导出关口记录（Excel）", "ql-gate-download")])
         self.gate.show_for(record)
+        self.cases.show_for(record)
+        self.dossier_go.layout.display = ""
+        self.dossier_link.value = ""
+
+    def make_dossier(self) -> None:
+        """个人廉政档案 as a PDF link (the certificates' font; a second or so, so only on request)."""
+        from grader.certificates.fonts import FontError
+        from grader.records.dossier_pdf import dossier_pdf
+
+        person = self.person_id
+        if person is None:
+            return
+        try:
+            with Session(self.engine) as session:
+                data = dossier_pdf(session, person, self.programmes, self.modules, now=self.clock())
+        except (FontError, ValueError, ProgrammeError) as error:
+            self.dossier_link.value = _error(str(error))
+            return
+        self.dossier_link.value = download_link(f"{person}-个人廉政档案.pdf", data, "下载个人廉政档案（PDF）",
+                                                "ql-dossier-pdf", mime="application/pdf")
 
     # ---- units
 
