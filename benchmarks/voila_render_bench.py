@@ -7,8 +7,9 @@ page's own content (its widgets) is on screen, in Debian's headless Chromium.
 Every page is served the way `qinglian serve` serves it (grader.serve.platform_servers: pools,
 culling, which server). For each page: its server is started and given `--settle` seconds to fill
 its pool (a pool's kernels pre-run the page), then it is opened `--runs` times, each in a fresh
-browser context, `--gap` seconds apart (the time a pool needs to refill). Every request outside
-127.0.0.1 is refused. Reported: the first open, the median and the slowest. Writes
+browser context (nothing cached), `--gap` seconds apart, then `--runs` times more in one context
+that has opened it before (scripts cached). Every request outside 127.0.0.1 is refused. Reported:
+median and slowest cold open, median warm open, and the machine's load average. Writes
 benchmarks/results/voila_render_<label>.json and prints a Markdown table row per page.
 Run it with PYTHONPATH pointing at another checkout's tree to measure that code ("before")."""
 
@@ -76,26 +77,44 @@ def _wait(url: str, process: subprocess.Popen[bytes], timeout: float = 120) -> N
     raise SystemExit(f"server did not answer {url}")
 
 
-def _open_times(url: str, selector: str, runs: int, gap: float) -> list[float]:
+def _open(context: Any, url: str, selector: str) -> float:
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    started = time.perf_counter()
+    page.goto(url, wait_until="commit")
+    page.locator(selector).first.wait_for(state="visible")
+    took = time.perf_counter() - started
+    page.close()  # the page goes away: its kernel is left for the server to shut down or cull
+    return took
+
+
+def _open_times(url: str, selector: str, runs: int, gap: float) -> tuple[list[float], list[float]]:
+    """(cold, warm): each cold open in a fresh browser context (nothing cached: a reader's first
+    visit), each warm one in a context that has opened the page before (its scripts cached)."""
     from playwright.sync_api import sync_playwright
 
-    times = []
+    cold, warm = [], []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        for _ in range(runs):
-            context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="zh-CN")
-            context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
+
+        def context() -> Any:
+            made = browser.new_context(viewport={"width": 1100, "height": 900}, locale="zh-CN")
+            made.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
                 ("http://127.0.0.1", "ws://127.0.0.1")) else route.abort())
-            page = context.new_page()
-            page.set_default_timeout(120_000)
-            started = time.perf_counter()
-            page.goto(url, wait_until="commit")
-            page.locator(selector).first.wait_for(state="visible")
-            times.append(time.perf_counter() - started)
-            context.close()  # the page goes away: its kernel is left for the server to shut down or cull
+            return made
+
+        for _ in range(runs):
+            fresh = context()
+            cold.append(_open(fresh, url, selector))
+            fresh.close()
             time.sleep(gap)
+        cached = context()
+        _open(cached, url, selector)
+        for _ in range(runs):
+            time.sleep(gap)
+            warm.append(_open(cached, url, selector))
         browser.close()
-    return times
+    return cold, warm
 
 
 def measure(root: Path, pages: list[str], runs: int, settle: float, gap: float) -> dict[str, dict[str, object]]:
@@ -114,14 +133,16 @@ def measure(root: Path, pages: list[str], runs: int, settle: float, gap: float) 
             try:
                 _wait(server.ready_url, process)
                 time.sleep(settle)
-                times = _open_times(url, CONTENT[page], runs, gap)
+                load = os.getloadavg()[0]
+                cold, warm = _open_times(url, CONTENT[page], runs, gap)
             finally:
                 process.terminate()
                 process.wait(timeout=30)
-        results[page] = {"server": server.name, "first": times[0], "median": statistics.median(times),
-                         "max": max(times), "runs": times}
-        print(f"{page}: first {times[0]:.2f} s, median {statistics.median(times):.2f} s, max {max(times):.2f} s",
-              flush=True)
+        results[page] = {"server": server.name, "cold_median": statistics.median(cold), "cold_max": max(cold),
+                         "warm_median": statistics.median(warm), "cold": cold, "warm": warm,
+                         "load_average": load}
+        print(f"{page}: cold median {statistics.median(cold):.2f} s (max {max(cold):.2f} s), "
+              f"warm median {statistics.median(warm):.2f} s; load average {load:.1f}", flush=True)
     return results
 
 
@@ -139,7 +160,7 @@ def main() -> None:
     parser.add_argument("--pages", default="records,item_analysis,scoreboard,certificates")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--settle", type=float, default=20.0, help="seconds for a pool to fill before the first open")
-    parser.add_argument("--gap", type=float, default=5.0, help="seconds between opens")
+    parser.add_argument("--gap", type=float, default=12.0, help="seconds between opens (pools refill after 10 s)")
     parser.add_argument("--label", default="after")
     args = parser.parse_args()
     pages = [f"{p}.ipynb" for p in args.pages.split(",")]
@@ -148,8 +169,8 @@ def main() -> None:
     out.write_text(json.dumps({"date": f"{date.today()}", "machine": machine(), "label": args.label,
                                "runs": args.runs, "pages": results}, ensure_ascii=False, indent=1))
     for page, r in results.items():
-        print(f"| {date.today()} | {args.label} | {page} | {r['server']} | {r['first']:.2f} s | "
-              f"{r['median']:.2f} s | {r['max']:.2f} s |")
+        print(f"| {date.today()} | {args.label} | {page} | {r['cold_median']:.2f} s | {r['cold_max']:.2f} s | "
+              f"{r['warm_median']:.2f} s | {r['load_average']:.1f} |")
 
 
 if __name__ == "__main__":

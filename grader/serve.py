@@ -28,6 +28,8 @@ PAGE_NAMES = {"scoreboard.ipynb": "成绩榜（公开）", "certificates.ipynb":
               "item_analysis.ipynb": "题目分析（培训教师，需令牌）"}
 PUBLIC_POOL = 2  # kernels kept ready per public page: two visitors at the same moment are both served at once
 STAFF_POOL = 1
+REFILL_AFTER = 10.0  # a used pool kernel is replaced once the page it served has loaded: a kernel start
+# (about a second of CPU) competes with the browser loading that page
 # A kernel whose page is gone (closed, reloaded: a page cannot shut its kernel down) is culled after
 # this long; kernels with a page still connected are never culled. A page that holds what someone
 # typed (a sign-in, a records form) keeps it a while for a dropped connection; read-only pages do not.
@@ -113,12 +115,12 @@ def platform_servers(settings: Settings, courses: Path, apps: Path, port: int, l
     servers = [voila_server(settings, courses, port), room_server(settings, port + 1)]
     content = (programmes, courses)
     servers += [voila_server(settings, apps, port + 2 + n, page, PAGE_NAMES[page], PUBLIC_POOL, only_page=True,
-                             content=content, cull_after=CULL_READ_ONLY)
+                             content=content, cull_after=CULL_READ_ONLY, refill_after=REFILL_AFTER)
                 for n, page in enumerate(PUBLIC_PAGES) if (apps / page).exists()]
     if lab_port:
         install_staff_pages(settings.root, apps)
         servers += [voila_server(settings, apps, port + 2 + len(PUBLIC_PAGES) + n, page, PAGE_NAMES[page],
-                                 STAFF_POOL, only_page=True, content=content, token=token,
+                                 STAFF_POOL, only_page=True, content=content, token=token, refill_after=REFILL_AFTER,
                                  cull_after=CULL_KEEPING if page == "records.ipynb" else CULL_READ_ONLY)
                     for n, page in enumerate(STAFF_PAGES) if (apps / page).exists()]
         servers.append(lab_server(settings, lab_port, token, content))
