@@ -195,3 +195,14 @@ def test_scores_stay_within_each_items_points(released: dict[str, Any], layout: 
         assert (item.score is None) == (item.verdict is Verdict.MANUAL)
     assert 0 <= graded.auto_score <= graded.max_score - 6  # the essay is never auto-scored
     assert graded.flagged == any(item.verdict is Verdict.INVALID for item in graded.items)
+
+
+@pytest.mark.parametrize("value", ["\ud800", "A\x00", "B\udfff"], ids=["surrogate", "nul", "trailing-surrogate"])
+def test_an_answer_no_database_can_hold_is_kept_as_its_escape_and_flagged(
+        released: dict[str, Any], layout: Layout, keys: PaperKeys, value: str) -> None:
+    graded = grade(hand_in(released, typed({"q06": value})), layout, keys)
+    item = next(i for i in graded.items if i.name == "q06")
+    assert item.response is not None and "\\u" in item.response
+    assert item.response.encode("utf-8") and "\x00" not in item.response
+    assert item.score == 0 and graded.flagged
+    assert any(p.startswith("q06:") for p in graded.problems)

@@ -250,3 +250,59 @@ def test_reading_any_cell_text_never_raises(source: str) -> None:
     answer = read_code_answer(source, "q01")
     assert answer.name == "q01"
     assert answer.literal or (answer.value is None and answer.problem)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"metadata": ["nbgrader"]}, {"metadata": {"nbgrader": "q01"}}, {"source": ['q01 = "B"', 7]},
+     {"source": {"text": 'q01 = "B"'}}, {"cell_type": ["code"]}],
+    ids=["metadata-list", "nbgrader-text", "source-list-with-number", "source-object", "cell-type-list"])
+def test_a_malformed_answer_cell_scores_nothing_and_says_why(released: dict[str, Any], layout: Layout,
+                                                             change: dict[str, Any]) -> None:
+    nb = copy.deepcopy(released)
+    cell(nb, "q01").update(change)
+    parsed = parse_submission(json.dumps(nb), layout)
+    answer = parsed.answers["q01"]
+    assert (answer.value, answer.literal) == (None, False) and answer.problem
+    assert parsed.answers["q02"].literal
+
+
+@pytest.mark.parametrize("change", [{"metadata": 3}, {"source": [None]}, {"source": 1.5}],
+                         ids=["metadata-number", "source-null-line", "source-number"])
+def test_a_malformed_locked_cell_counts_as_tampered(released: dict[str, Any], layout: Layout,
+                                                    change: dict[str, Any]) -> None:
+    nb = copy.deepcopy(released)
+    cell(nb, "q01-stem").update(change)
+    assert parse_submission(json.dumps(nb), layout).tampered == ("q01-stem",)
+
+
+@pytest.mark.parametrize("value", [None, 1, "cells", [1, 2], {"cells": None}], ids=["null", "number", "text",
+                                                                                       "list", "cells-null"])
+def test_a_notebook_that_is_not_an_object_of_cells_cannot_be_graded(layout: Layout, value: object) -> None:
+    with pytest.raises(SubmissionError, match="不是有效的 notebook 文件"):
+        parse_submission(json.dumps(value), layout)
+
+
+def test_a_duplicated_answer_cell_is_read_from_the_last_and_reported(released: dict[str, Any],
+                                                                     layout: Layout) -> None:
+    nb = copy.deepcopy(released)
+    first = cell(nb, "q01")
+    twin = {**copy.deepcopy(first), "source": 'q01 = "D"'}
+    nb["cells"].append(twin)  # nbgrader's DeduplicateIds keeps the last one too
+    parsed = parse_submission(json.dumps(nb), layout)
+    assert parsed.answers["q01"] == Answer("q01", "D", True)
+    assert parsed.warnings == ("单元格 q01 出现 2 次，按最后一个评分（与 nbgrader 相同）",)
+
+
+def test_changed_nbgrader_metadata_on_an_answer_cell_is_reported(released: dict[str, Any],
+                                                                 layout: Layout) -> None:
+    nb = copy.deepcopy(released)
+    cell(nb, "q02")["metadata"]["nbgrader"]["points"] = 100
+    parsed = parse_submission(json.dumps(nb), layout)
+    assert parsed.warnings == ("答题单元格 q02 的 nbgrader 元数据被改动",)
+
+
+def test_an_oversized_essay_is_refused(released: dict[str, Any], layout: Layout) -> None:
+    answer = parse_submission(submit(released, q07="廉" * (MAX_ANSWER_CHARS + 1)), layout).answers["q07"]
+    assert (answer.value, answer.literal) == (None, False)
+    assert str(MAX_ANSWER_CHARS) in answer.problem
