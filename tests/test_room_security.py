@@ -265,3 +265,18 @@ def test_no_response_to_a_candidate_holds_a_key(settings: Settings, engine: Engi
     everything = "\n".join(candidate.received)
     assert all(p.item.stem in everything for p in view.items)
     assert [s for s in key_texts(engine, seat.assignment) if s in everything] == []
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_reaching_the_sittings_switch_limit_hands_the_attempt_in(
+        settings: Settings, engine: Engine, released: list[str]) -> None:
+    (seat,) = seat_sitting(settings, engine, released[:1], switch_limit=2)
+    with room_in_thread(settings) as room:
+        candidate = _signed_in(room.url, seat)
+        first = candidate.post("api/event", {"kind": "blur"}).json()
+        assert first == {**first, "count": 1, "limit": 2, "closed": False}
+        second = candidate.post("api/event", {"kind": "hidden"}).json()
+        assert second["closed"] is True and "上限" in second["reason"]
+        assert "已交卷" in candidate.get("exam").body
+        position, letter = _first_choice(engine, seat)
+        assert candidate.post("api/answer", {"position": position, "value": letter}).json()["saved"] is False

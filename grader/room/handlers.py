@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, TypeGuard, cast
 from urllib.parse import urlsplit
 
 import tornado.web
@@ -26,11 +26,16 @@ from grader.sitting.submission import grade_attempt, submit_attempt
 
 log = logging.getLogger("grader.room")
 MAX_FIELD = 64  # admission numbers and codes are short; anything longer is not one
+MAX_POSITION = 2**31  # a paper position fits the database's integer; a larger number is not one
 EVENT_KINDS = ("blur", "hidden")
 ERRORS = {400: "请求格式不正确", 401: "登录已失效，请重新进入考场", 403: "请求被拒绝（不是从考场页面发出的请求）",
           404: "没有这个页面", 405: "不支持这种请求", 413: "内容太长"}
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+
+
+def is_position(value: object) -> TypeGuard[int]:
+    return type(value) is int and -MAX_POSITION < value < MAX_POSITION
 
 
 def remaining_ms(deadline: datetime, now: datetime) -> int:
@@ -151,7 +156,7 @@ class AnswerApi(RoomHandler):
     async def post(self) -> None:
         who, body = self.need_candidate(), self.json_body()
         position, value = body.get("position"), body.get("value")
-        if type(position) is not int or not isinstance(value, str):
+        if not is_position(position) or not isinstance(value, str):
             raise tornado.web.HTTPError(400)
         now = self.room.now()
         saved = await self.room.gradebook.run(
@@ -166,7 +171,7 @@ class MarkApi(RoomHandler):
     async def post(self) -> None:
         who, body = self.need_candidate(), self.json_body()
         position, marked = body.get("position"), body.get("marked")
-        if type(position) is not int or not isinstance(marked, bool):
+        if not is_position(position) or not isinstance(marked, bool):
             raise tornado.web.HTTPError(400)
         now = self.room.now()
         try:
