@@ -4,6 +4,7 @@ flag; the clearing is recorded (who, when, why), once per result, and a regrade 
 from __future__ import annotations
 
 import json
+import multiprocessing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from grader.records.gate import record_step
 from grader.settings import Settings
 from grader.workspace import write_submission
 from tests.certificates_data import NOW
+from tests.flag_workers import clear_in_a_process
 from tests.records_data import DATA, REPO, seed_roster, sit
 
 SOURCES = Sources(DATA / "programmes", REPO / "courses")
@@ -90,6 +92,27 @@ def test_clearing_needs_a_name_and_a_reason_and_a_flagged_current_result_and_hap
     with (Session(engine) as session, session.begin(),
           pytest.raises(FlagError, match=f"已于 2026-11-27 10:00 由 {REVIEWER} 解除：{WHY}")):
         clear_flag(session, "P001", released[0], "别人", "再解除一次", NOW + timedelta(hours=1))
+
+
+def test_four_reviewers_clearing_one_flag_at_once_record_exactly_one_clearing(
+        settings: Settings, engine: Engine, released: list[str]) -> None:
+    seed_roster(engine)
+    sit_tampered(settings, engine, released[0], "P001")
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter each, like separate machines
+    start, results = context.Barrier(4), context.Queue()
+    workers = [context.Process(target=clear_in_a_process,
+                               args=(settings.db_url, released[0], f"复核人 {n}", WHY, NOW, start, results))
+               for n in range(4)]
+    for worker in workers:
+        worker.start()
+    outcomes = [results.get(timeout=120) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=60)
+    assert sorted(kind for kind, _ in outcomes) == ["cleared", "refused", "refused", "refused"]
+    assert all("解除" in said for kind, said in outcomes if kind == "refused")
+    with Session(engine) as session:
+        (row,) = session.scalars(select(ResultFlagClearanceRow)).all()
+    assert [row.cleared_by] == [said for kind, said in outcomes if kind == "cleared"]
 
 
 def test_a_regrade_is_a_new_result_judged_afresh(settings: Settings, engine: Engine, released: list[str]) -> None:

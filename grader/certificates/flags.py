@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from grader.gradebook.models import GradingIssueRow, GradingRunRow, PaperRow, ResultFlagClearanceRow, ResultRow
@@ -90,14 +91,23 @@ def refusal(flags: Sequence[FlaggedResult]) -> str:
             f"（qinglian result clear-flag {first.student_id} {first.assignment} --by 姓名 --reason 原因）")
 
 
+def _locked_result(session: Session, student_id: str, assignment: str) -> ResultRow | None:
+    """The current result, held until the caller commits, so two reviewers clear one after the
+    other: FOR UPDATE on PostgreSQL; on SQLite, where a SELECT locks nothing, a no-op write that
+    takes the database's write lock."""
+    where = (ResultRow.student_id == student_id, ResultRow.assignment == assignment, ResultRow.current)
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(ResultRow).where(*where).values(flagged=ResultRow.flagged))
+        return session.scalars(select(ResultRow).where(*where).execution_options(populate_existing=True)).first()
+    return session.scalars(select(ResultRow).where(*where).with_for_update()).first()
+
+
 def clear_flag(session: Session, student_id: str, assignment: str, by: str, reason: str,
                now: datetime) -> FlagClearance:
     """A person clears the flag on a student's current result for a paper, saying why."""
     if not by.strip() or not reason.strip():
         raise FlagError("解除待复核标记必须写明操作人（--by）和理由（--reason）")
-    result = session.scalars(select(ResultRow).where(ResultRow.student_id == student_id,
-                                                     ResultRow.assignment == assignment, ResultRow.current)
-                             .with_for_update()).first()
+    result = _locked_result(session, student_id, assignment)
     if result is None:
         raise FlagError(f"没有 {student_id} 在试卷 {assignment} 上的成绩")
     if not result.flagged:
@@ -106,7 +116,10 @@ def clear_flag(session: Session, student_id: str, assignment: str, by: str, reas
     if done is not None:
         raise FlagError(f"{student_id} 在试卷 {assignment} 上的待复核标记已于 {done.cleared_at:%Y-%m-%d %H:%M} "
                         f"由 {done.cleared_by} 解除：{done.reason}")
-    session.add(ResultFlagClearanceRow(result_id=result.id, cleared_by=by.strip(), cleared_at=now,
-                                       reason=reason.strip()))
-    session.flush()  # a second clearing of the same result fails here, on the primary key
+    try:
+        with session.begin_nested():  # two reviewers at once: the primary key lets one through
+            session.add(ResultFlagClearanceRow(result_id=result.id, cleared_by=by.strip(), cleared_at=now,
+                                               reason=reason.strip()))
+    except IntegrityError as error:
+        raise FlagError(f"{student_id} 在试卷 {assignment} 上的待复核标记刚刚已由别人解除") from error
     return FlagClearance(result.id, student_id, assignment, by.strip(), now, reason.strip())
