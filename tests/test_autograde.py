@@ -137,6 +137,8 @@ def test_broken_submissions_are_reported_and_the_rest_are_graded(settings: Setti
     broken.mkdir(parents=True)
     (broken / "paper.ipynb").write_text('{"cells": [', encoding="utf-8")
     (settings.root / "submitted" / "s-missing" / a).mkdir(parents=True)
+    (settings.root / "submitted" / "s-file").mkdir(parents=True)
+    (settings.root / "submitted" / "s-file" / a).write_text("{}", encoding="utf-8")  # a file where a folder belongs
     other = json.loads(release_path(settings.root, b).read_text(encoding="utf-8"))
     for cell in other["cells"]:  # the B paper's cells handed in as the A paper
         cell["metadata"]["nbgrader"]["grade_id"] = "b-" + cell["metadata"]["nbgrader"]["grade_id"]
@@ -144,8 +146,8 @@ def test_broken_submissions_are_reported_and_the_rest_are_graded(settings: Setti
     report = _grade(engine, settings, a)
     assert [g.student for g in report.graded] == ["s-good"]
     failed = {f.student: f.message for f in report.failed}
-    assert set(failed) == {"s-json", "s-missing", "s-wrongpaper"}
-    assert "notebook" in failed["s-json"] and "paper.ipynb" in failed["s-missing"]
+    assert set(failed) == {"s-json", "s-missing", "s-wrongpaper", "s-file"}
+    assert "notebook" in failed["s-json"] and "paper.ipynb" in failed["s-missing"] and "文件夹" in failed["s-file"]
     assert a in failed["s-wrongpaper"]
 
 

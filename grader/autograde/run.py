@@ -64,8 +64,9 @@ class AutogradeReport:
 
 
 def submissions(root: Path, assignment: str) -> list[Path]:
-    """submitted/<student>/<assignment>/ folders, sorted by student."""
-    return sorted(p for p in (root / "submitted").glob(f"*/{assignment}") if p.is_dir())
+    """submitted/<student>/<assignment> entries, sorted by student (one that is not a folder is
+    reported when graded, not skipped)."""
+    return sorted((root / "submitted").glob(f"*/{assignment}"))
 
 
 def read_timestamp(folder: Path) -> tuple[str | None, datetime | None, str]:
@@ -138,6 +139,8 @@ def _read_and_grade(task: GradingTask, folder: Path) -> tuple[GradedSubmission, 
     problem = student_problem(folder.parent.name)
     if problem:
         raise SubmissionError(problem)
+    if not folder.is_dir():
+        raise SubmissionError(f"{folder.name} 不是文件夹")
     path = folder / f"{NOTEBOOK_NAME}.ipynb"
     if not path.exists():
         found = ", ".join(sorted(p.name for p in folder.glob("*.ipynb"))) or "无"
