@@ -241,3 +241,27 @@ def test_four_processes_opening_a_case_for_one_person_at_once_open_exactly_one(
         worker.join(timeout=60)
     assert sorted(kind for kind, _ in outcomes) == ["opened", "refused", "refused", "refused"]
     assert all("已有办理中的任职事项" in said for kind, said in outcomes if kind == "refused")
+
+
+def test_a_resit_sitting_seats_only_those_the_rule_allows(
+        settings: Settings, engine: Engine, released: list[str]) -> None:
+    from grader.records.resits import resit_seats
+    from grader.sitting.seats import create_sitting
+
+    seed_roster(engine)
+    sit(settings, engine, released[0], {"P001": False, "P002": True}, at=_utc(date(2026, 11, 1)))
+    programme = _programme()
+    with Session(engine) as session, session.begin():
+        opens = datetime(2026, 11, 1, 9)
+        create_sitting(session, "s1", "十一月场次", released[:1], ["P001", "P002", "P003"], opens,
+                       opens + timedelta(hours=3), 60, secret=bytes(32), created_by="t", now=opens)
+        with pytest.raises(RecordError, match="场次 s1 没有可以补考的人"):
+            resit_seats(session, programme, "s1", date(2026, 11, 20))
+        _case(session, decision=None)
+        _case(session, "P002", decision=None)
+        seated, decisions = resit_seats(session, programme, "s1", date(2026, 11, 20))
+        with pytest.raises(RecordError, match="没有场次 'nope'"):
+            resit_seats(session, programme, "nope", date(2026, 11, 20))
+    assert seated == ["P001"]
+    assert [(d.person_id, d.allowed) for d in decisions] == [("P001", True), ("P002", False), ("P003", False)]
+    assert "已通过" in decisions[1].reason and "没有办理中的" in decisions[2].reason

@@ -70,3 +70,15 @@ def resit_of_sitting(session: Session, programme: Programme, sitting_id: str, on
                                   .where(SittingCandidateRow.sitting_id == sitting_id)
                                   .order_by(SittingCandidateRow.student_id)))
     return resit_decisions(session, programme, people, on, now)
+
+
+def resit_seats(session: Session, programme: Programme, of_sitting: str, on: date,
+                now: datetime | None = None) -> tuple[list[str], list[ResitDecision]]:
+    """For `qinglian sitting create --resit-of SITTING`: (the people to seat, every decision with
+    its reason). Refused when nobody may re-sit, so an empty re-sit sitting is never made."""
+    decisions = resit_of_sitting(session, programme, of_sitting, on, now)
+    allowed = [d.person_id for d in decisions if d.allowed]
+    if not allowed:
+        reasons = "；".join(f"{d.person_id}：{d.reason}" for d in decisions) or "该场次没有考生"
+        raise RecordError(f"场次 {of_sitting} 没有可以补考的人（{reasons}）")
+    return allowed, decisions
