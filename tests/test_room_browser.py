@@ -209,6 +209,10 @@ def test_a_candidate_sits_the_exam_through_a_reload_a_restart_and_a_lost_network
             page.fill("#code", seat.code)
             page.click("#enter")
             assert float(page.locator("#score").inner_text()) == shown
+            page.click("#signout")  # the next candidate at this computer gets the sign-in form
+            page.locator("#admission_no").wait_for()
+            page.goto(f"{url}exam")
+            assert page.locator("#admission_no").count() == 1 and page.locator("#score").count() == 0
             _proctor_sees_the_seat(page, url, settings, seat)
         assert _unexpected(watch) == []
     with Session(engine) as session, session.begin():

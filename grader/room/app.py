@@ -30,7 +30,8 @@ Route = tuple[str, type[tornado.web.RequestHandler]]
 
 def routes(base_url: str) -> list[Route]:
     paths: list[tuple[str, type[tornado.web.RequestHandler]]] = [
-        ("", handlers.SignInPage), ("signin", handlers.SignIn), ("exam", handlers.ExamPage),
+        ("", handlers.SignInPage), ("signin", handlers.SignIn), ("signout", handlers.SignOut),
+        ("exam", handlers.ExamPage),
         ("api/answer", handlers.AnswerApi), ("api/mark", handlers.MarkApi), ("api/event", handlers.EventApi),
         ("api/submit", handlers.SubmitApi),
         ("proctor", proctor.ProctorPage), ("proctor/login", proctor.ProctorLogin),

@@ -128,6 +128,14 @@ class SignIn(RoomHandler):
         self.redirect(f"{self.base}exam", status=303)
 
 
+class SignOut(RoomHandler):
+    """Leave the room (an exam hall's computer serves candidate after candidate)."""
+
+    def post(self) -> None:
+        self.clear_cookie(CANDIDATE_COOKIE, path=self.base)
+        self.redirect(self.base, status=303)
+
+
 class ExamPage(RoomHandler):
     async def get(self) -> None:
         who = self.candidate()

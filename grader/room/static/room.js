@@ -340,6 +340,7 @@
       } else {
         section.appendChild(element("p", "", "成绩由考试组织者另行公布。"));
       }
+      section.appendChild(document.getElementById("signout-form").content.cloneNode(true));
       section.hidden = false;
     }
 
