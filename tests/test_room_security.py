@@ -280,3 +280,21 @@ def test_reaching_the_sittings_switch_limit_hands_the_attempt_in(
         assert "已交卷" in candidate.get("exam").body
         position, letter = _first_choice(engine, seat)
         assert candidate.post("api/answer", {"position": position, "value": letter}).json()["saved"] is False
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_second_submit_shows_the_same_result_and_signing_out_ends_the_session(
+        settings: Settings, engine: Engine, released: list[str]) -> None:
+    (seat,) = seat_sitting(settings, engine, released[:1])
+    with room_in_thread(settings) as room:
+        candidate = _signed_in(room.url, seat)
+        position, letter = _first_choice(engine, seat)
+        candidate.post("api/answer", {"position": position, "value": letter})
+        first, again = candidate.post("api/submit", {}).json(), candidate.post("api/submit", {}).json()
+        assert first["submitted"] and first == again
+        assert first["result"]["total_text"] and first["result"]["pass_mark_text"]
+        xsrf = candidate.cookie("_xsrf") or ""
+        candidate._open(_form(room.url + "signout", _xsrf=xsrf))
+        assert candidate.cookie(CANDIDATE_COOKIE) is None
+        assert "进入考场" in candidate.get("exam").body
+        assert candidate.post("api/submit", {}).status == 401
