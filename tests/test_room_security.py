@@ -298,3 +298,17 @@ def test_a_second_submit_shows_the_same_result_and_signing_out_ends_the_session(
         assert candidate.cookie(CANDIDATE_COOKIE) is None
         assert "进入考场" in candidate.get("exam").body
         assert candidate.post("api/submit", {}).status == 401
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_room_serves_under_a_path_prefix(settings: Settings, engine: Engine, released: list[str]) -> None:
+    """As a JupyterHub service does (/services/<name>/): pages, files, API and cookies under it."""
+    (seat,) = seat_sitting(settings, engine, released[:1])
+    with room_in_thread(settings, base_url="/services/exam-room/") as room:
+        candidate = Candidate(room.url + "services/exam-room/")
+        page = candidate.sign_in(seat.admission_no, seat.code).body
+        assert 'data-base="/services/exam-room/"' in page and "/services/exam-room/static/room.js" in page
+        assert Candidate(room.url).get("static/room.js").status == 404
+        assert all(c.path == "/services/exam-room/" for c in candidate.jar)
+        position, letter = _first_choice(engine, seat)
+        assert candidate.post("api/answer", {"position": position, "value": letter}).json()["saved"]
