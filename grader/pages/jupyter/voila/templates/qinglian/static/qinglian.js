@@ -28,6 +28,7 @@
     button.addEventListener("click", function () { window.location.reload(); });
     bar.appendChild(button);
     document.body.appendChild(bar);
+    document.body.classList.add("ql-lost-shown");
   }
 
   function textOf(data) {
@@ -60,6 +61,50 @@
       }
     });
   }
+
+  // A culled kernel does not always close the page's socket (and a page whose kernel was culled
+  // before it connected has no socket at all): ask the server whether the kernel still exists,
+  // once a minute and whenever the reader comes back to the page or acts on it.
+  var CHECK_EVERY_MS = 60000;
+  var CHECK_AT_MOST_EVERY_MS = 3000;
+  var lastCheck = 0;
+  function kernelUrl() {
+    var config = document.getElementById("jupyter-config-data");
+    if (!config) {
+      return null;
+    }
+    try {
+      var data = JSON.parse(config.textContent || "{}");
+      return data.kernelId ? (data.baseUrl || "/") + "api/kernels/" + encodeURIComponent(data.kernelId) : null;
+    } catch (error) {
+      return null;
+    }
+  }
+  function checkKernel() {
+    var now = Date.now();
+    var url = kernelUrl();
+    if (unloading || url === null || now - lastCheck < CHECK_AT_MOST_EVERY_MS || document.getElementById("ql-lost")) {
+      return;
+    }
+    lastCheck = now;
+    fetch(url + "?" + now, { credentials: "same-origin", cache: "no-store" }).then(function (response) {
+      if (response.status === 404) {
+        showLost();
+      }
+    }).catch(function () { /* the server is unreachable: the socket's close says so */ });
+  }
+  window.addEventListener("load", function () {
+    setTimeout(checkKernel, 1000);
+    setInterval(checkKernel, CHECK_EVERY_MS);
+  });
+  ["pointerdown", "keydown", "focus"].forEach(function (name) {
+    window.addEventListener(name, checkKernel, true);
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") {
+      checkKernel();
+    }
+  });
 
   function WatchedWebSocket(url, protocols) {
     var socket = protocols === undefined ? new NativeWebSocket(url) : new NativeWebSocket(url, protocols);
