@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -72,15 +71,13 @@ class AttemptView:
 
 
 def paper_view(session: Session, assignment: str) -> list[PaperItemView]:
-    return list(_paper_items(session, assignment))
-
-
-def _paper_items(session: Session, assignment: str) -> tuple[PaperItemView, ...]:
     paper = session.get(PaperRow, assignment)
-    return _cached_items(session, assignment, paper.built_at if paper else None)
+    return list(_cached_items(session, assignment, paper.built_at if paper else None))
 
 
 _ITEMS: dict[tuple[str, datetime | None], tuple[PaperItemView, ...]] = {}
+_PRESENTED: dict[tuple[str, datetime | None, int], tuple[PresentedItem, ...]] = {}
+_PRESENTED_MAX = 20_000  # seats whose order a room process keeps (a few MB)
 
 
 def _cached_items(session: Session, assignment: str, built_at: datetime | None) -> tuple[PaperItemView, ...]:
@@ -96,14 +93,18 @@ def _cached_items(session: Session, assignment: str, built_at: datetime | None) 
     return _ITEMS[key]
 
 
-@lru_cache(maxsize=4096)
-def _presented(items: tuple[PaperItemView, ...], seed: int) -> tuple[PresentedItem, ...]:
-    return tuple(present(items, seed))
-
-
 def presented(session: Session, seat: SittingCandidateRow) -> tuple[PresentedItem, ...]:
-    """The seat's paper in its own order."""
-    return _presented(_paper_items(session, seat.assignment), seat.seed)
+    """The seat's paper in its own order (shuffled once per process and seat, then remembered)."""
+    paper = session.get(PaperRow, seat.assignment)
+    built_at = paper.built_at if paper else None
+    key = (seat.assignment, built_at, seat.seed)
+    found = _PRESENTED.get(key) if built_at is not None else None
+    if found is None:
+        found = tuple(present(_cached_items(session, seat.assignment, built_at), seat.seed))
+        if len(_PRESENTED) >= _PRESENTED_MAX:
+            _PRESENTED.clear()
+        _PRESENTED[key] = found
+    return found
 
 
 def view_of(session: Session, seat: SittingCandidateRow, attempt: AttemptRow) -> AttemptView:
