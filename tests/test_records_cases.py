@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -20,6 +22,7 @@ from grader.programmes.case_status import tries_of
 from grader.programmes.evidence import Case
 from grader.programmes.scores import ExamScore, exam_scores
 from grader.programmes.spec import ResitRule
+from grader.programmes.status import months_after, months_before
 from grader.records.cases import cancel_exhausted, end_case, open_case, person_cases, record_case_step
 from grader.records.gate import RecordError
 from grader.records.resits import resit_decisions
@@ -265,3 +268,27 @@ def test_a_resit_sitting_seats_only_those_the_rule_allows(
     assert seated == ["P001"]
     assert [(d.person_id, d.allowed) for d in decisions] == [("P001", True), ("P002", False), ("P003", False)]
     assert "已通过" in decisions[1].reason and "没有办理中的" in decisions[2].reason
+
+
+@given(scores=st.lists(st.integers(0, 100), min_size=1, max_size=5), max_resits=st.integers(0, 3),
+       counts=st.sampled_from(["latest", "best"]))
+def test_the_resit_rule_on_any_sequence_of_tries(scores: list[int], max_resits: int, counts: str) -> None:
+    """Every try within the window; the counted try is the rule's; the case is lost exactly when
+    the counted try fails and no re-sit is left."""
+    case = Case(1, "P1", "promotion", "x", date(2026, 1, 1), date(2026, 1, 2), None, "x", datetime(2026, 1, 1),
+                "open", None, None, "")
+    rule = ResitRule(max_resits, 6, counts, _programme().resit.basis)  # type: ignore[union-attr]
+    history = [_try(float(s), i + 1) for i, s in enumerate(scores)]
+    tries = tries_of(case, rule, history, None, date(2026, 2, 1))
+    counted = history[-1] if counts == "latest" else max(history, key=lambda t: t.score)
+    assert tries.counted is not None and tries.counted.score == counted.score
+    assert tries.resits_used == len(scores) - 1
+    assert bool(tries.exhausted) == (not counted.passed and len(scores) - 1 >= max_resits)
+
+
+@given(day=st.dates(date(2000, 1, 1), date(2099, 12, 31)), months=st.integers(0, 60))
+def test_months_later_and_back_land_in_the_right_month_never_past_its_end(day: date, months: int) -> None:
+    later = months_after(day, months)
+    assert (later.year * 12 + later.month) - (day.year * 12 + day.month) == months
+    assert later.day == day.day or (later.day < day.day and (later + timedelta(days=1)).day == 1)
+    assert months_before(later, months) <= day
