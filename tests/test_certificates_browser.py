@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from grader.certificates.fonts import CertificateFont, find_cjk_font
 from grader.serve import voila_server
 from grader.settings import Settings
-from tests.browser import chromium_page, free_port, running
+from tests.browser import chromium_page, free_port, offline, running
 from tests.certificates_data import change_text, facts, issue
 from tests.records_data import REPO, seed_roster
 
@@ -34,6 +34,7 @@ def test_download_a_certificate_and_verify_it_on_the_verify_section(
     port = free_port()
     server = voila_server(settings, REPO / "voila_apps", port, "certificates.ipynb", "证书")
     with running(server, tmp_path / "voila.log", f"http://127.0.0.1:{port}/"), chromium_page() as page:
+        watch = offline(page)  # a LAN without internet: nothing may come from elsewhere
         page.goto(server.urls[0])
         help_text = page.locator(".ql-verify-help")
         help_text.get_by_text("核验地址").wait_for()
@@ -63,3 +64,4 @@ def test_download_a_certificate_and_verify_it_on_the_verify_section(
         page.locator(".ql-qr textarea").fill(issued.qr_text)
         page.locator(".ql-verify-qr").click()
         page.locator(".ql-verdict").get_by_text("真实有效").first.wait_for()
+        watch.assert_clean(page)

@@ -1,5 +1,6 @@
 """A learner in a real browser: Voila serves the courses, headless Chromium signs in, answers a
-self-check wrongly then rightly, and the gradebook holds the completion and the study hours."""
+self-check wrongly (told where to re-read, not the answer) then rightly (shown the explanation),
+and the gradebook holds the completion and the study hours."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from grader.course.catalog import load_catalog
 from grader.gradebook.models import StudyAttemptRow, StudyCreditRow, StudyVisitRow
 from grader.serve import voila_server
 from grader.settings import Settings
-from tests.browser import chromium_page, free_port, running
+from tests.browser import chromium_page, free_port, offline, running
 
 REPO = Path(__file__).resolve().parent.parent
 COURSES = Path(os.environ.get("QINGLIAN_TEST_COURSES", REPO / "courses"))
@@ -49,6 +50,7 @@ def test_learner_signs_in_answers_wrong_then_right_and_hours_are_recorded(
     server = voila_server(settings, COURSES, port)
     url = f"http://127.0.0.1:{port}/voila/render/{module.id}.ipynb"
     with running(server, tmp_path / "voila.log", f"http://127.0.0.1:{port}/"), chromium_page() as page:
+        watch = offline(page)  # a LAN without internet: nothing may come from elsewhere
         page.goto(url)
         page.locator(".ql-number input").fill("T0001")
         page.locator(".ql-name input").fill("欧阳明")
@@ -58,15 +60,21 @@ def test_learner_signs_in_answers_wrong_then_right_and_hours_are_recorded(
         box = page.locator(f".ql-check-{first.id}")
         _choose(box, first, _wrong(first))
         box.get_by_role("button", name="提交答案").click()
-        box.locator(".ql-feedback").get_by_text("回答不正确").wait_for()
+        feedback = box.locator(".ql-feedback")
+        feedback.get_by_text("回答不正确").wait_for()
+        shown = feedback.inner_text()  # a second click must not be all it takes: nothing gives the key away
+        assert "解析" not in shown and first.explanation not in shown and first.source.document not in shown
+        assert f"请重读本模块“{module.section(first.id)}”一节" in shown
         for item_id in module.checks:
             item = module.item(item_id)
             box = page.locator(f".ql-check-{item_id}")
             _choose(box, item, str(item.key))
             box.get_by_role("button", name="提交答案").click()
             box.locator(".ql-feedback").get_by_text("回答正确").wait_for()
+            assert item.explanation in box.locator(".ql-feedback").inner_text()
         page.get_by_text(f"已记 {module.hours:g} 学时").first.wait_for()
         page.screenshot(path=str(tmp_path / "course.png"), full_page=True)
+        watch.assert_clean(page)
     with Session(engine) as session:
         credit = session.get(StudyCreditRow, ("T0001", module.id))
         assert credit is not None and credit.hours == module.hours

@@ -20,7 +20,7 @@ from grader.scoreboard import Filters, board, people_scores
 from grader.scoreboard.chart import percent
 from grader.serve import voila_server
 from grader.settings import Settings
-from tests.browser import chromium_page, free_port, running
+from tests.browser import chromium_page, free_port, offline, running
 
 REPO = Path(__file__).resolve().parent.parent
 SPEC = CitySpec(seed=11, units=20, people=200, attempts=1000, months=6)
@@ -68,6 +68,7 @@ def test_scoreboard_shows_the_librarys_rates_drills_down_masked_and_exports(
     with chromium_page() as page, running(server, tmp_path / "voila.log", server.ready_url):
         page.on("websocket", lambda ws: ws.on("framereceived", lambda frame: received.append(_text(frame))))
         page.on("response", lambda response: received.append(_body(response)))
+        watch = offline(page)  # a LAN without internet: nothing may come from elsewhere
         page.goto(server.urls[0])
         summary = page.locator(".ql-summary")
         summary.get_by_text("全部考试").wait_for()
@@ -95,6 +96,7 @@ def test_scoreboard_shows_the_librarys_rates_drills_down_masked_and_exports(
         download.value.save_as(path)
         page.screenshot(path=str(tmp_path / "scoreboard.png"), full_page=True)
         received.append(page.content())
+        watch.assert_clean(page)
     book = load_workbook(path)
     total = next(book["单位"].iter_rows(min_row=2, values_only=True))
     assert total[0] == f"{township.unit}（合计）" and total[3:6] == (township.candidates, township.passed,
