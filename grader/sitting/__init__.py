@@ -50,6 +50,8 @@ grader.sitting.submission  Submitted(attempt_id, admission_no, student_id, assig
                            grade_attempt(session, root, attempt_id, *, actor) -> ResultView
                                (imports grader.autograde: run it in an executor)
                            close_expired(session, root, now, *, grade=True) -> list[str]
+                           expire(session, root, now) -> list[Submitted]   (close only, short)
+                           grade_submitted(session, root, submitted, *, actor)  (then, apart)
 grader.sitting.results     ResultView (frozen): graded, score, total, objective_total, pass_mark,
                                status in {"pending", "passed", "failed", "pending_manual"}, shown
                            result_view(session, attempt_id) -> ResultView

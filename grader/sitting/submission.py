@@ -153,10 +153,11 @@ def grade_students(session: Session, root: Path, assignment: str, students: Sequ
     autograde(session, root, assignment, actor=system(f"考场评分（{actor}）"), workers=1, students=list(students))
 
 
-def close_expired(session: Session, root: Path, now: datetime, *, grade: bool = True) -> list[str]:
-    """Submit (and grade) every attempt whose time is up but which no page submitted (a closed
-    tab, a crash). Safe with several processes sweeping at once: each attempt is locked and
-    checked again, and one already submitted is left as it is. Returns the admission numbers."""
+def expire(session: Session, root: Path, now: datetime) -> list[Submitted]:
+    """Submit every attempt whose time is up but which no page submitted (a closed tab, a crash),
+    without grading: a short transaction, so that on SQLite the saves of everyone else wait for
+    it only briefly. Safe with several processes sweeping at once: each attempt is locked and
+    checked again, and one already submitted is left as it is."""
     due = session.scalars(select(AttemptRow.id).where(AttemptRow.submitted_at.is_(None), AttemptRow.deadline <= now)
                           .order_by(AttemptRow.id)).all()
     closed: list[Submitted] = []
@@ -165,11 +166,24 @@ def close_expired(session: Session, root: Path, now: datetime, *, grade: bool = 
             closed.append(submit_attempt(session, root, attempt_id, now, how="timeout"))
         except SittingError:
             continue  # another process submitted it meanwhile
+    return closed
+
+
+def grade_submitted(session: Session, root: Path, submitted: Sequence[Submitted], *, actor: str) -> None:
+    """Grade these submissions, one grading run per paper (after expire(), in its own transaction)."""
+    by_paper: dict[str, list[str]] = {}
+    for done in submitted:
+        if done.path is not None:
+            by_paper.setdefault(done.assignment, []).append(done.student_id)
+    for assignment, students in sorted(by_paper.items()):
+        grade_students(session, root, assignment, students, actor=actor)
+
+
+def close_expired(session: Session, root: Path, now: datetime, *, grade: bool = True) -> list[str]:
+    """expire() and, unless told not to, grade what it closed in the same transaction (simple, for
+    `qinglian serve`; a busy room does expire() and grade_submitted() in two). Returns the
+    admission numbers closed."""
+    closed = expire(session, root, now)
     if grade:
-        by_paper: dict[str, list[str]] = {}
-        for done in closed:
-            if done.path is not None:
-                by_paper.setdefault(done.assignment, []).append(done.student_id)
-        for assignment, students in sorted(by_paper.items()):
-            grade_students(session, root, assignment, students, actor="timeout")
+        grade_submitted(session, root, closed, actor="timeout")
     return [done.admission_no for done in closed]
