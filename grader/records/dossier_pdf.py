@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 
 from sqlalchemy.orm import Session
 
@@ -174,6 +175,9 @@ def render(record: PersonRecord, font: object, now: datetime | None = None) -> b
         pdf.set_creator("qinglian")
         pdf.set_creation_date(now)
         pdf.add_font(_FONT, "", str(path))
+        for loaded in pdf.fonts.values():  # as the certificates do: the subset's boxes are right already
+            if hasattr(loaded, "ttfont"):
+                loaded.ttfont.recalcBBoxes = False
         pdf.set_margins(15, 15, 15)
         pdf.set_auto_page_break(True, 15)
         pdf.add_page()
@@ -197,8 +201,14 @@ def dossier_pdf(session: Session, person_id: str, programmes: Mapping[str, Progr
                 now: datetime | None = None) -> bytes:
     """`qinglian dossier PERSON --pdf FILE` and the records page: the person's dossier as PDF bytes.
     ProgrammeError for an unknown person; FontError when the certificates' font is not installed."""
-    from grader.certificates.fonts import CertificateFont, find_cjk_font
-
     now = now or datetime.now()
     record = person_record(session, person_id, programmes, modules, now=now)
-    return render(record, CertificateFont(find_cjk_font()), now)
+    return render(record, _font(), now)
+
+
+@cache
+def _font() -> object:
+    """The font's character map, read once per process (a third of a second each time otherwise)."""
+    from grader.certificates.fonts import CertificateFont, find_cjk_font
+
+    return CertificateFont(find_cjk_font())
