@@ -49,3 +49,13 @@ def test_a_rule_without_a_basis_or_with_a_bad_value_is_reported_with_its_line() 
     assert f"{path}:{_line_of(path, 'appointment')}: after 应为 notice_start、notice_end、decision 之一" in text
     assert f"{path}:{_line_of(path, 'max_resits')}: 补考规则 的 max_resits 应为不小于 0 的整数" in text
     assert f"{path}:{_line_of(path, 'average')}: counts 应为 latest、best 之一" in text
+
+
+def test_a_certificate_resting_on_the_test_is_valid_as_long_as_the_test() -> None:
+    from datetime import date
+
+    from grader.programmes import valid_until
+
+    shipped = load_programmes(REPO / "exams" / "programmes")
+    assert valid_until(shipped["promotion"], date(2026, 2, 28)) == date(2028, 2, 28)  # 24 months
+    assert valid_until(shipped["induction"], date(2026, 2, 28)) is None  # no validity set

@@ -27,10 +27,11 @@ from grader.programmes.status import (
     people_status,
     person_status,
     unit_status,
+    valid_until,
 )
 
 __all__ = ["CASE_DATES", "RECORD_KINDS", "STEP_KINDS", "Basis", "Case", "CaseStatus", "ExamScore", "GateRecord",
            "ModuleLike", "Programme", "ProgrammeError", "ProgrammeStatus", "ResitRule", "ReviewRule", "Rule",
            "StepSpec", "StepStatus", "Tries", "case_statuses", "cases_of", "exam_history", "exam_scores",
            "for_people", "in_force", "load_programme", "load_programmes", "open_case_statuses", "people_status",
-           "person_status", "records_of", "tries_of", "unit_status"]
+           "person_status", "records_of", "tries_of", "unit_status", "valid_until"]

@@ -125,6 +125,13 @@ def months_after(day: date, months: int) -> date:
     return months_before(day, -months)
 
 
+def valid_until(programme: Programme, done_on: date) -> date | None:
+    """The last day a certificate resting on the programme's exam step passed on `done_on` is
+    valid (the step's `valid_months`); None when the programme sets no validity."""
+    months = [s.valid_months for s in programme.steps if s.kind == "exam" and s.valid_months is not None]
+    return months_after(done_on, min(months)) if months else None
+
+
 def _score_text(r: ExamScore) -> str:
     manual = f"，含人工评分 {r.manual:+g}" if r.manual else ""
     return f"得分 {r.score:g}/{r.max_score:g}（及格线 {r.pass_mark:g}{manual}，试卷 {r.assignment}）"
