@@ -128,7 +128,7 @@ def _module() -> Module:
 
 def _assert_link_looks_like_a_link(page, selector: str) -> None:  # type: ignore[no-untyped-def]
     style = page.locator(selector).first.evaluate(
-        "a => { const s = getComputedStyle(a), p = getComputedStyle(a.closest('p') || a.parentElement);"
+        "a => { const s = getComputedStyle(a), p = getComputedStyle(a.closest('p, li, td') || a.parentElement);"
         " return [s.textDecorationLine, s.color, p.color]; }")
     decoration, colour, text_colour = style
     assert "underline" in decoration and colour != text_colour, style
@@ -166,6 +166,7 @@ def test_course_module_offline(site: dict[str, Site], visitor: str) -> None:
     with chromium_page() as page:
         watch = _visit(page, url)
         page.locator(f".ql-check-{module.checks[0]}").wait_for()
+        _assert_link_looks_like_a_link(page, ".jp-RenderedMarkdown a[href^='http']")  # the references
         if visitor == "anonymous":
             page.locator(".ql-sign-in").wait_for()
         else:
