@@ -22,6 +22,7 @@ from grader.settings import Settings
 from grader.simulate import Candidate, demo_candidates, simulate_submissions
 from grader.sitting.codes import load_secret
 from grader.sitting.seats import Seat, create_sitting, seat_list
+from grader.staff.roles import system
 from grader.workspace import init_workspace
 
 BLUEPRINTS = ("promotion", "induction")
@@ -64,7 +65,7 @@ def run_demo(settings: Settings, engine: Engine, exams: Path, *, candidates: int
     people = demo_candidates(candidates, seed=2026)
     assignments: list[str] = []
     with Session(engine) as session, session.begin():
-        import_people(session, demo_roster(people))
+        import_people(session, demo_roster(people), system("演示数据"))
         for name in BLUEPRINTS:
             paths = build_from_files(session, settings.root, exams / "blueprints" / f"{name}.yaml",
                                      [exams / "banks"])
@@ -77,7 +78,7 @@ def run_demo(settings: Settings, engine: Engine, exams: Path, *, candidates: int
         with Session(engine) as session, session.begin():
             simulate_submissions(settings.root, load_keys(session, assignment),
                                  [p.student_id for p in people], seed=2026)
-            reports.append(autograde(session, settings.root, assignment, actor="demo"))
+            reports.append(autograde(session, settings.root, assignment, actor=system("演示数据")))
         say(f"已评分 {assignment}：{len(reports[-1].graded)} 份")
     grades = settings.root / "grades.csv"
     with Session(engine) as session, session.begin():

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from grader.gradebook.models import PersonRow, UnitRow
+from grader.staff.roles import Actor, authorize
 
 COLUMNS = {"编号": "id", "姓名": "name", "身份证号": "id_number", "单位": "unit", "上级单位": "parent",
            "单位类别": "kind", "职级": "rank", "人员类别": "category"}
@@ -117,10 +118,15 @@ def parse_roster(path: Path) -> tuple[list[Person], list[RosterProblem]]:
     return people, problems
 
 
-def import_people(session: Session, people: Sequence[Person]) -> tuple[int, int]:
-    """Add or update units and people (and their nbgrader student rows). Returns (added, updated)."""
+def import_people(session: Session, people: Sequence[Person], actor: Actor) -> tuple[int, int]:
+    """Add or update units and people (and their nbgrader student rows), each change logged.
+    Returns (added, updated)."""
     from nbgrader.api import Student
 
+    from grader.audit.log import record
+
+    authorize(actor, "roster.import")
+    changed: list[object] = []
     position = session.scalar(select(func.max(UnitRow.position))) or 0
     for person in people:
         # a unit named only as someone's 上级单位 is a county: townships are the units that have one
@@ -128,23 +134,30 @@ def import_people(session: Session, people: Sequence[Person]) -> tuple[int, int]
         for name, parent, kind in levels:
             if name and session.get(UnitRow, name) is None:
                 position += 1
-                session.add(UnitRow(name=name, parent=parent, kind=kind, position=position))
+                unit = UnitRow(name=name, parent=parent, kind=kind, position=position)
+                session.add(unit)
                 session.flush()
+                changed.append(unit)
     added = updated = 0
     for person in people:
         row = session.get(PersonRow, person.id)
         values = {"name": person.name, "id_number": person.id_number, "unit": person.unit, "rank": person.rank,
                   "category": person.category}
         if row is None:
-            session.add(PersonRow(id=person.id, **values))
+            row = PersonRow(id=person.id, **values)
+            session.add(row)
             added += 1
+            changed.append(row)
         else:
+            if any(getattr(row, key) != value for key, value in values.items()):
+                changed.append(row)
             for key, value in values.items():
                 setattr(row, key, value)
             updated += 1
         student = session.get(Student, person.id) or Student(id=person.id)
         student.last_name, student.first_name = person.name[:1], person.name[1:]
         session.add(student)
+    record(session, actor, "roster.import", changed)
     return added, updated
 
 

@@ -20,6 +20,7 @@ from grader.certificates.issue import IssueOutcome, issue_many
 from grader.certificates.keys import init_keys, key_dir, load_signer
 from grader.certificates.payload import Certificate, CertificateFacts, sign_payload
 from grader.certificates.pdf import page_texts, render, sign_pdf
+from tests.staff_data import organiser
 
 NOW = datetime(2026, 11, 27, 10, 0)
 RARE_NAME = "欧阳䶮𠮷"  # U+4DAE (CJK extension A) and U+20BB7 (extension B, outside the BMP)
@@ -38,7 +39,7 @@ def issue(engine: Engine, root: Path, font: CertificateFont, batch: Sequence[Cer
     if not (key_dir(root) / "keys.json").exists():
         init_keys(root, "安阳市演示签发机构", now)
     with Session(engine) as session, session.begin():
-        return list(issue_many(session, load_signer(root), font, batch, "测试员", now))
+        return list(issue_many(session, load_signer(root), font, batch, organiser("测试员"), now))
 
 
 def make_certificate(root: Path, font: CertificateFont, facts: CertificateFacts = FACTS,

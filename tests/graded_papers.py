@@ -13,6 +13,7 @@ from grader.autograde import autograde
 from grader.paper.store import PaperKeys, load_keys
 from grader.settings import Settings
 from grader.simulate import simulate_submissions
+from grader.staff.roles import system
 
 
 def grade_simulated(settings: Settings, engine: Engine, assignment: str, students: Sequence[str],
@@ -21,7 +22,7 @@ def grade_simulated(settings: Settings, engine: Engine, assignment: str, student
         keys = load_keys(session, assignment)
     simulate_submissions(settings.root, keys, students, seed)
     with Session(engine) as session, session.begin():
-        autograde(session, settings.root, assignment, actor="tester", workers=1)
+        autograde(session, settings.root, assignment, actor=system("tester"), workers=1)
     return keys
 
 

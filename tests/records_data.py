@@ -20,7 +20,9 @@ from grader.paper.store import load_keys
 from grader.programmes import Programme, load_programmes
 from grader.roster import import_people, parse_roster
 from grader.settings import Settings
+from grader.staff.roles import system
 from grader.workspace import write_submission
+from tests.staff_data import ORGANISER
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data" / "records"
@@ -38,7 +40,7 @@ def seed_roster(engine: Engine) -> None:
     people, problems = parse_roster(DATA / "roster.csv")
     assert problems == []
     with Session(engine) as session, session.begin():
-        import_people(session, people)
+        import_people(session, people, ORGANISER)
 
 
 def sit(settings: Settings, engine: Engine, assignment: str, students: dict[str, bool], essay: str = "",
@@ -53,7 +55,7 @@ def sit(settings: Settings, engine: Engine, assignment: str, students: dict[str,
                    (k.key[0] if isinstance(k.key, tuple) else str(k.key)) for k in keys.items}
         write_submission(settings.root, assignment, student, answered_notebook(released, answers), at)
     with Session(engine) as session, session.begin():
-        autograde(session, settings.root, assignment, actor="test", students=set(students))
+        autograde(session, settings.root, assignment, actor=system("test"), students=set(students))
 
 
 def grade_essays(engine: Engine, assignment: str, student: str, points: float) -> None:

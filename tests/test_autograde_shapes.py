@@ -28,6 +28,7 @@ from grader.paper.notebook import NOTEBOOK_NAME, answered_notebook
 from grader.paper.store import PaperKeys, load_keys
 from grader.release import release_path
 from grader.settings import Settings
+from grader.staff.roles import system
 from tests.submission_shapes import bad_notebook, good_answers, harmless_notebook
 from tests.test_grade import keys_of
 from tests.test_submission import DATA, released_notebook
@@ -126,7 +127,7 @@ def test_a_run_grades_the_good_submissions_right_and_reports_every_bad_one(
         bads[os.fsdecode(odd_name)] = "student id"
         hand_in(settings.root, assignment, odd_name, json.dumps(answered_notebook(nb, {})).encode())
     with Session(engine) as session, session.begin():
-        report = autograde(session, settings.root, assignment, actor="tester", workers=1,
+        report = autograde(session, settings.root, assignment, actor=system("tester"), workers=1,
                            students=set(goods) | set(bads))
     graded = {g.student: g for g in report.graded}
     outcomes: dict[str, GradedSubmission | FailedSubmission] = {**graded, **{f.student: f for f in report.failed}}

@@ -14,6 +14,7 @@ from grader.records.gate import record_step
 from grader.settings import Settings
 from tests.certificates_data import NOW
 from tests.records_data import DATA, REPO, seed_roster, sit
+from tests.staff_data import recorder
 
 SOURCES = Sources(DATA / "programmes", REPO / "courses")
 
@@ -38,8 +39,8 @@ def test_the_gate_certificate_needs_all_four_steps(settings: Settings, engine: E
     with Session(engine) as session, session.begin():
         for kind, day in (("talk", 2), ("oath", 6)):
             for person in ("P001", "P002"):
-                record_step(session, person, kind, date(2026, 11, day), "组织部 李四", now=NOW)
-        record_step(session, "P001", "commitment", date(2026, 11, 25), "组织部 李四", text="本人承诺：廉洁自律。",
+                record_step(session, person, kind, date(2026, 11, day), recorder("组织部 李四"), now=NOW)
+        record_step(session, "P001", "commitment", date(2026, 11, 25), recorder("组织部 李四"), text="本人承诺：廉洁自律。",
                     now=NOW)
         found, refused = eligible(session, ["P001", "P002", "P999"], "promotion_gate", SOURCES, NOW)
     assert [(f.person_id, f.date) for f in found] == [("P001", date(2026, 11, 25))]

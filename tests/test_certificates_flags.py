@@ -22,10 +22,12 @@ from grader.paper.notebook import NOTEBOOK_NAME, answered_notebook
 from grader.paper.store import load_keys
 from grader.records.gate import record_step
 from grader.settings import Settings
+from grader.staff.roles import system
 from grader.workspace import write_submission
 from tests.certificates_data import NOW
 from tests.flag_workers import clear_in_a_process
 from tests.records_data import DATA, REPO, seed_roster, sit
+from tests.staff_data import organiser
 
 SOURCES = Sources(DATA / "programmes", REPO / "courses")
 HANDED_IN = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
@@ -45,7 +47,7 @@ def sit_tampered(settings: Settings, engine: Engine, assignment: str, student: s
     locked["source"] = "".join(locked["source"]) + "（已改动）"
     write_submission(settings.root, assignment, student, notebook, HANDED_IN)
     with Session(engine) as session, session.begin():
-        autograde(session, settings.root, assignment, actor="test", students={student})
+        autograde(session, settings.root, assignment, actor=system("test"), students={student})
 
 
 def refusals(engine: Engine, people: list[str], programme: str = "promotion_test") -> dict[str, str]:
@@ -66,7 +68,7 @@ def test_a_flagged_pass_is_refused_naming_the_result_until_a_person_clears_it(
     assert f"qinglian result clear-flag P001 {released[0]}" in before["P001"]
 
     with Session(engine) as session, session.begin():
-        done = clear_flag(session, "P001", released[0], f" {REVIEWER} ", WHY, NOW)
+        done = clear_flag(session, "P001", released[0], organiser(REVIEWER), WHY, NOW)
     assert (done.cleared_by, done.cleared_at, done.reason) == (REVIEWER, NOW, WHY)
     with Session(engine) as session:
         row = session.get(ResultFlagClearanceRow, done.result_id)
@@ -83,15 +85,15 @@ def test_clearing_needs_a_name_and_a_reason_and_a_flagged_current_result_and_hap
     sit_tampered(settings, engine, released[0], "P001")
     with Session(engine) as session, session.begin():
         with pytest.raises(FlagError, match="必须写明操作人"):
-            clear_flag(session, "P001", released[0], REVIEWER, "  ", NOW)
+            clear_flag(session, "P001", released[0], organiser(REVIEWER), "  ", NOW)
         with pytest.raises(FlagError, match="没有待复核标记，无需解除"):
-            clear_flag(session, "P002", released[0], REVIEWER, WHY, NOW)
+            clear_flag(session, "P002", released[0], organiser(REVIEWER), WHY, NOW)
         with pytest.raises(FlagError, match=f"没有 P003 在试卷 {released[0]} 上的成绩"):
-            clear_flag(session, "P003", released[0], REVIEWER, WHY, NOW)
-        clear_flag(session, "P001", released[0], REVIEWER, WHY, NOW)
+            clear_flag(session, "P003", released[0], organiser(REVIEWER), WHY, NOW)
+        clear_flag(session, "P001", released[0], organiser(REVIEWER), WHY, NOW)
     with (Session(engine) as session, session.begin(),
           pytest.raises(FlagError, match=f"已于 2026-11-27 10:00 由 {REVIEWER} 解除：{WHY}")):
-        clear_flag(session, "P001", released[0], "别人", "再解除一次", NOW + timedelta(hours=1))
+        clear_flag(session, "P001", released[0], organiser("别人"), "再解除一次", NOW + timedelta(hours=1))
 
 
 def test_four_reviewers_clearing_one_flag_at_once_record_exactly_one_clearing(
@@ -119,9 +121,9 @@ def test_a_regrade_is_a_new_result_judged_afresh(settings: Settings, engine: Eng
     seed_roster(engine)
     sit_tampered(settings, engine, released[0], "P001")
     with Session(engine) as session, session.begin():
-        clear_flag(session, "P001", released[0], REVIEWER, WHY, NOW)
+        clear_flag(session, "P001", released[0], organiser(REVIEWER), WHY, NOW)
     with Session(engine) as session, session.begin():
-        autograde(session, settings.root, released[0], actor="test", students={"P001"})  # graded again
+        autograde(session, settings.root, released[0], actor=system("test"), students={"P001"})  # graded again
     assert refusals(engine, ["P001"])["P001"].startswith("成绩待复核")
 
 
@@ -136,7 +138,7 @@ def test_the_gate_certificate_waits_for_its_flagged_exam_too(settings: Settings,
                     now=NOW)
     assert refusals(engine, ["P001"], "promotion_gate")["P001"].startswith("成绩待复核")
     with Session(engine) as session, session.begin():
-        clear_flag(session, "P001", released[0], REVIEWER, WHY, NOW)
+        clear_flag(session, "P001", released[0], organiser(REVIEWER), WHY, NOW)
     assert refusals(engine, ["P001"], "promotion_gate") == {"P001": "eligible"}
 
 

@@ -21,6 +21,7 @@ from grader.settings import Settings
 from grader.sitting.attempt import create_sitting
 from tests.certificates_data import FACTS, NOW, RARE_NAME, facts, issue
 from tests.records_data import DATA, REPO, seed_roster, sit, study
+from tests.staff_data import organiser
 
 SOURCES = Sources(DATA / "programmes", REPO / "courses")
 
@@ -63,7 +64,7 @@ def test_a_second_certificate_waits_until_the_first_is_revoked(
     (again,) = issue(engine, settings.root, font, [facts("P001", "王建国")])
     assert again.issued is None and f"已有有效证书 {first.issued.serial}" in again.problem
     with Session(engine) as session, session.begin():
-        revoke(session, first.issued.serial, "成绩更正", "组织部 李四", NOW)
+        revoke(session, first.issued.serial, "成绩更正", organiser("组织部 李四"), NOW)
     (third,) = issue(engine, settings.root, font, [facts("P001", "王建国")])
     assert third.issued is not None and third.issued.serial != first.issued.serial
 
@@ -87,7 +88,7 @@ def test_a_sitting_batch_issues_to_those_who_passed_and_says_why_not_for_the_oth
     _open_sitting(engine, released[0], ["P001", "P002", "P003"])
     init_keys(settings.root, "安阳市演示签发机构", NOW)
     with Session(engine) as session, session.begin():
-        batch = issue_certificates(session, settings.root, Selection(sitting="s1"), SOURCES, "测试员", NOW)
+        batch = issue_certificates(session, settings.root, Selection(sitting="s1"), SOURCES, organiser("测试员"), NOW)
         outcomes = {o.person_id: o for o in batch.outcomes}
     assert batch.total == 3
     assert outcomes["P001"].issued is not None and outcomes["P001"].programme == "promotion_test"
@@ -123,8 +124,8 @@ def test_a_unit_batch_for_induction_covers_sub_units_and_names_what_is_missing(
 def test_a_selection_must_name_exactly_one_group_and_a_programme(settings: Settings, engine: Engine) -> None:
     with Session(engine) as session:
         with pytest.raises(EligibilityError, match="之一"):
-            issue_certificates(session, settings.root, Selection(person="P1", unit="U"), SOURCES, "t", NOW)
+            issue_certificates(session, settings.root, Selection(person="P1", unit="U"), SOURCES, organiser("t"), NOW)
         with pytest.raises(EligibilityError, match="--programme"):
-            issue_certificates(session, settings.root, Selection(person="P1"), SOURCES, "t", NOW)
+            issue_certificates(session, settings.root, Selection(person="P1"), SOURCES, organiser("t"), NOW)
         with pytest.raises(EligibilityError, match="没有场次"):
-            issue_certificates(session, settings.root, Selection(sitting="nope"), SOURCES, "t", NOW)
+            issue_certificates(session, settings.root, Selection(sitting="nope"), SOURCES, organiser("t"), NOW)

@@ -23,6 +23,7 @@ from grader.certificates.revocation import (
 from grader.gradebook.models import CertificateRevocationRow
 from grader.settings import Settings
 from tests.certificates_data import NOW, facts, issue
+from tests.staff_data import organiser
 
 LATER = datetime(2026, 11, 30, 15, 0)
 
@@ -38,17 +39,17 @@ def test_a_revocation_records_who_when_and_why_and_happens_once(
     assert outcome.issued is not None
     serial = outcome.issued.serial
     with Session(engine) as session, session.begin():
-        revoke(session, serial, "成绩更正：复核后未达及格线", "组织部 李四", LATER)
+        revoke(session, serial, "成绩更正：复核后未达及格线", organiser("组织部 李四"), LATER)
     with Session(engine) as session, session.begin():
         row = session.get(CertificateRevocationRow, serial)
         assert row is not None
         assert (row.revoked_at, row.revoked_by, row.reason) == (LATER, "组织部 李四", "成绩更正：复核后未达及格线")
         with pytest.raises(RevocationError, match="已于 2026-11-30 15:00 被 组织部 李四 吊销"):
-            revoke(session, serial, "again", "someone", LATER)
+            revoke(session, serial, "again", organiser("someone"), LATER)
         with pytest.raises(RevocationError, match="没有编号为 QL2026-NOPE2222 的证书"):
-            revoke(session, "QL2026-NOPE2222", "x", "someone", LATER)
+            revoke(session, "QL2026-NOPE2222", "x", organiser("someone"), LATER)
         with pytest.raises(RevocationError, match="必须写明原因"):
-            revoke(session, serial, " ", "someone", LATER)
+            revoke(session, serial, " ", organiser("someone"), LATER)
 
 
 def test_correcting_a_record_revokes_the_persons_valid_certificates_for_that_programme_only(
@@ -57,9 +58,9 @@ def test_correcting_a_record_revokes_the_persons_valid_certificates_for_that_pro
                                                    facts("P002", "李秀兰")])
     serials = [o.issued.serial for o in outcomes if o.issued]
     with Session(engine) as session, session.begin():
-        done = revoke_for_person(session, "P001", "promotion_test", "记录更正", "组织部 李四", LATER)
+        done = revoke_for_person(session, "P001", "promotion_test", "记录更正", organiser("组织部 李四"), LATER)
         assert [r.serial for r in done] == [serials[0]]
-        assert revoke_for_person(session, "P001", "promotion_test", "记录更正", "组织部 李四", LATER) == []
+        assert revoke_for_person(session, "P001", "promotion_test", "记录更正", organiser("组织部 李四"), LATER) == []
         listed = current_revocations(session, "安阳市演示签发机构", LATER)
     assert [r.serial for r in listed.entries] == [serials[0]]
 

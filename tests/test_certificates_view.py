@@ -23,6 +23,7 @@ from grader.certificates.view import (
 from grader.settings import Settings
 from tests.certificates_data import NOW, facts, issue
 from tests.records_data import seed_roster
+from tests.staff_data import organiser
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +39,7 @@ def test_a_person_sees_their_certificates_only_with_their_number_and_name(
     first = outcomes[0].issued
     assert first is not None
     with Session(engine) as session, session.begin():
-        revoke(session, first.serial, "成绩更正", "组织部 李四", NOW)
+        revoke(session, first.serial, "成绩更正", organiser("组织部 李四"), NOW)
     with Session(engine) as session:
         with pytest.raises(LookupRefused, match="编号或姓名不正确"):
             person_certificates(session, "P001", "李秀兰")

@@ -17,6 +17,7 @@ from grader.paper.notebook import answered_notebook
 from grader.paper.store import load_keys
 from grader.release import release_path
 from grader.settings import Settings
+from grader.staff.roles import system
 from grader.workspace import write_submission
 
 
@@ -40,7 +41,7 @@ def _grade_one(settings: Settings, engine: Engine, assignment: str) -> float:
     write_submission(settings.root, assignment, "s1", answered_notebook(nb, answers),
                      datetime(2026, 11, 26, 8, 0, tzinfo=UTC))
     with Session(engine) as session, session.begin():
-        return autograde(session, settings.root, assignment, actor="t").graded[0].auto_score
+        return autograde(session, settings.root, assignment, actor=system("t")).graded[0].auto_score
 
 
 def test_export_has_nbgrader_columns_totals_and_zero_for_no_submission(

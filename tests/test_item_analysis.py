@@ -39,6 +39,7 @@ from grader.item_analysis.stats import (
 from grader.item_analysis.text import ratio
 from grader.paper.store import PaperKeys
 from grader.settings import Settings
+from grader.staff.roles import system
 from tests.graded_papers import grade_simulated, mark_essays
 
 DATA = Path(__file__).parent / "data" / "item_analysis"
@@ -353,7 +354,7 @@ def test_a_regrade_replaces_results_instead_of_adding_candidates(
     assignment = released[0]
     grade_simulated(settings, engine, assignment, STUDENTS[:6])
     with Session(engine) as session, session.begin():
-        autograde(session, settings.root, assignment, actor="tester", workers=1)
+        autograde(session, settings.root, assignment, actor=system("tester"), workers=1)
     with Session(engine) as session:
         result = item_analysis(session, assignment)
         papers = graded_papers(session)

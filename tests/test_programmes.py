@@ -25,6 +25,7 @@ from grader.programmes import (
 from grader.records.gate import correct_step, record_step, withdraw_step
 from grader.settings import Settings
 from tests.records_data import DATA, REPO, grade_essays, modules, programmes, seed_roster, sit, study
+from tests.staff_data import recorder
 
 NOW = datetime(2026, 11, 27, 10, 0)
 SEED_TEXT = Path("/work/shared/seed/anyang-implementation-opinions.txt")
@@ -99,8 +100,8 @@ def test_person_with_three_of_four_promotion_steps_is_missing_exactly_the_fourth
     _promotion_sat(settings, engine, released, {"P001": True})
     promotion = programmes()["promotion"]
     with Session(engine) as session, session.begin():
-        record_step(session, "P001", "talk", date(2026, 11, 2), "组织部 李四", "任前廉政谈话", now=NOW)
-        record_step(session, "P001", "commitment", date(2026, 11, 5), "组织部 李四",
+        record_step(session, "P001", "talk", date(2026, 11, 2), recorder("组织部 李四"), "任前廉政谈话", now=NOW)
+        record_step(session, "P001", "commitment", date(2026, 11, 5), recorder("组织部 李四"),
                     text="本人承诺：严格遵守廉洁自律各项规定。", now=NOW)
         status = person_status(session, promotion, "P001", now=NOW)
     assert not status.cleared and status.cleared_at is None
@@ -109,7 +110,7 @@ def test_person_with_three_of_four_promotion_steps_is_missing_exactly_the_fourth
     exam = status.steps[0]
     assert exam.done and exam.at is not None and "及格线 10" in exam.detail
     with Session(engine) as session, session.begin():
-        record_step(session, "P001", "oath", date(2026, 11, 6), "组织部 李四", now=NOW)
+        record_step(session, "P001", "oath", date(2026, 11, 6), recorder("组织部 李四"), now=NOW)
         status = person_status(session, promotion, "P001", now=NOW)
     assert status.cleared and status.missing == ()
     assert status.cleared_at == max(s.at for s in status.steps if s.at is not None)
@@ -157,11 +158,11 @@ def test_a_correction_keeps_the_history_and_the_status_uses_the_latest(engine: E
     seed_roster(engine)
     promotion = programmes()["promotion"]
     with Session(engine) as session, session.begin():
-        first = record_step(session, "P002", "talk", date(2026, 10, 1), "王五", "误记日期", now=NOW)
-        fixed = correct_step(session, first.id, "李四", "谈话实际在 10 月 8 日", on=date(2026, 10, 8), now=NOW)
+        first = record_step(session, "P002", "talk", date(2026, 10, 1), recorder("王五"), "误记日期", now=NOW)
+        fixed = correct_step(session, first.id, recorder("李四"), "谈话实际在 10 月 8 日", on=date(2026, 10, 8), now=NOW)
         talk = person_status(session, promotion, "P002", now=NOW).steps[1]
         assert talk.done and talk.at == datetime(2026, 10, 8) and "李四" in talk.detail
-        withdraw_step(session, fixed.id, "李四", "谈话未按规定进行，须重新谈话", now=NOW)
+        withdraw_step(session, fixed.id, recorder("李四"), "谈话未按规定进行，须重新谈话", now=NOW)
         assert not person_status(session, promotion, "P002", now=NOW).steps[1].done
 
 
@@ -169,8 +170,8 @@ def test_a_yearly_step_counts_only_in_its_own_year(engine: Engine) -> None:
     seed_roster(engine)
     theory = programmes()["leader_theory"]
     with Session(engine) as session, session.begin():
-        record_step(session, "P005", "theory_study", date(2025, 6, 1), "组织部", "市委中心组专题学习", now=NOW)
-        record_step(session, "P005", "party_lecture", date(2026, 3, 1), "组织部", "廉政党课", now=NOW)
+        record_step(session, "P005", "theory_study", date(2025, 6, 1), recorder("组织部"), "市委中心组专题学习", now=NOW)
+        record_step(session, "P005", "party_lecture", date(2026, 3, 1), recorder("组织部"), "廉政党课", now=NOW)
         this_year = person_status(session, theory, "P005", now=NOW)
         last_year = person_status(session, theory, "P005", year=2025, now=NOW)
     assert this_year.year == 2026 and [s.step for s in this_year.missing] == ["theory_study"]
@@ -216,8 +217,8 @@ def test_a_crowd_read_in_one_pass_gives_the_same_status_as_reading_person_by_per
     course = modules()
     study(engine, "P003", course[:3])
     with Session(engine) as session, session.begin():
-        record_step(session, "P001", "talk", date(2026, 11, 2), "李四", now=NOW)
-        record_step(session, "P005", "theory_study", date(2026, 3, 2), "李四", now=NOW)
+        record_step(session, "P001", "talk", date(2026, 11, 2), recorder("李四"), now=NOW)
+        record_step(session, "P005", "theory_study", date(2026, 3, 2), recorder("李四"), now=NOW)
     people = ["P005", "P001", "P003", "P002"]  # two of them outside the asked-for set below
     with Session(engine) as session:
         by_person = [people_status(session, p, people[:3], modules=course, now=NOW) for p in programmes().values()]

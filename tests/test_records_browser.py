@@ -24,6 +24,7 @@ from grader.serve import Server, platform_servers
 from grader.settings import COURSES_ENV, PROGRAMMES_ENV, Settings
 from tests.browser import chromium_page, free_port, offline, running
 from tests.records_data import DATA, REPO, programmes, seed_roster, sit
+from tests.staff_data import recorder
 
 UNIT = "安阳市纪委监委"
 
@@ -32,8 +33,8 @@ def _seed(settings: Settings, engine: Engine, released: list[str]) -> None:
     seed_roster(engine)
     sit(settings, engine, released[0], {"P001": True, "P002": True})
     with Session(engine) as session, session.begin():
-        record_step(session, "P001", "oath", date(2026, 11, 3), "组织部 王五", "任前宣誓")
-        record_step(session, "P001", "commitment", date(2026, 11, 3), "组织部 王五",
+        record_step(session, "P001", "oath", date(2026, 11, 3), recorder("组织部 王五"), "任前宣誓")
+        record_step(session, "P001", "commitment", date(2026, 11, 3), recorder("组织部 王五"),
                     text="本人郑重承诺：严守政治纪律，廉洁从政，接受监督。")
 
 

@@ -29,6 +29,7 @@ from grader.records.resits import resit_decisions
 from grader.records.review import decide_review, mark_review, request_review, review_sheet, reviews_of
 from grader.settings import Settings
 from tests.records_data import DATA, grade_essays, seed_roster, sit
+from tests.staff_data import recorder
 
 NOW = datetime(2026, 11, 27, 10, 0)
 COMMITMENT = "本人郑重承诺：严守纪律，廉洁从政，自觉接受监督。"
@@ -60,12 +61,12 @@ def test_a_case_with_its_four_steps_recorded_is_cleared_for_appointment(
     with Session(engine) as session, session.begin():
         case = _case(session)
         assert _verdict(session, case) == ("缺 廉政谈话、廉政宣誓、廉政公开承诺", "廉政谈话；廉政宣誓；廉政公开承诺")
-        record_case_step(session, programme, case.id, "talk", date(2026, 11, 18), "组织部 刘洋", now=NOW)
-        record_case_step(session, programme, case.id, "oath", date(2026, 11, 19), "组织部 刘洋", now=NOW)
+        record_case_step(session, programme, case.id, "talk", date(2026, 11, 18), recorder("组织部 刘洋"), now=NOW)
+        record_case_step(session, programme, case.id, "oath", date(2026, 11, 19), recorder("组织部 刘洋"), now=NOW)
         assert _verdict(session, case)[0] == "缺 廉政公开承诺"
         with pytest.raises(RecordError, match="须保留全文"):
-            record_case_step(session, programme, case.id, "commitment", date(2026, 11, 19), "组织部 刘洋", now=NOW)
-        record_case_step(session, programme, case.id, "commitment", date(2026, 11, 19), "组织部 刘洋",
+            record_case_step(session, programme, case.id, "commitment", date(2026, 11, 19), recorder("组织部 刘洋"), now=NOW)
+        record_case_step(session, programme, case.id, "commitment", date(2026, 11, 19), recorder("组织部 刘洋"),
                          text=COMMITMENT, now=NOW)
         assert _verdict(session, case) == ("可以任职", "")
         # a step recorded outside the case does not count for it
@@ -79,11 +80,11 @@ def test_a_talk_dated_before_the_notice_or_after_the_decision_is_refused_with_th
     with Session(engine) as session, session.begin():
         case = _case(session)
         with pytest.raises(RecordError) as early:
-            record_case_step(session, programme, case.id, "talk", date(2026, 11, 5), "组织部 刘洋", now=NOW)
+            record_case_step(session, programme, case.id, "talk", date(2026, 11, 5), recorder("组织部 刘洋"), now=NOW)
         assert "廉政谈话日期 2026-11-05 早于公示开始日期 2026-11-10" in str(early.value)
         assert "测试用顺序" in str(early.value)  # the rule and its basis are named
         with pytest.raises(RecordError, match="晚于任职决定日期 2026-11-30"):
-            record_case_step(session, programme, case.id, "oath", date(2026, 12, 1), "组织部 刘洋",
+            record_case_step(session, programme, case.id, "oath", date(2026, 12, 1), recorder("组织部 刘洋"),
                              now=datetime(2026, 12, 2))
         with pytest.raises(RecordError, match="已有办理中的任职事项"):
             _case(session)
@@ -108,7 +109,7 @@ def test_an_expired_test_counts_as_missing(settings: Settings, engine: Engine, r
     with Session(engine) as session, session.begin():
         case = _case(session)
         for kind, text in (("talk", None), ("oath", None), ("commitment", COMMITMENT)):
-            record_case_step(session, programme, case.id, kind, date(2026, 11, 18), "组织部 刘洋", text=text, now=NOW)
+            record_case_step(session, programme, case.id, kind, date(2026, 11, 18), recorder("组织部 刘洋"), text=text, now=NOW)
         assert _verdict(session, case)[0] == "缺 廉政知识测试"
         (exam,) = [s for s in person_cases(session, programme, "P001", NOW)[0].status.steps if s.step == "exam"]
         assert exam.detail.startswith("已过期：2025-10-01 通过") and "有效期 12 个月，至 2026-10-01" in exam.detail
@@ -144,7 +145,7 @@ def test_a_resit_beyond_the_rule_is_refused_and_the_case_shows_cancelled(
         (ended,) = cancel_exhausted(session, programme, "组织部 刘洋", NOW)
         assert ended.id == case.id and ended.state == "cancelled"
         with pytest.raises(RecordError, match="已取消任用资格，不能再记录"):
-            record_case_step(session, programme, case.id, "talk", date(2026, 11, 18), "组织部 刘洋", now=NOW)
+            record_case_step(session, programme, case.id, "talk", date(2026, 11, 18), recorder("组织部 刘洋"), now=NOW)
         assert _verdict(session, case)[0] == "已取消任用资格"
 
 

@@ -18,6 +18,7 @@ from grader.records.gate import correct_step, record_step
 from grader.settings import Settings
 from grader.sitting.attempt import create_sitting, start_or_resume
 from tests.records_data import modules, programmes, seed_roster, sit, study
+from tests.staff_data import recorder
 
 NOW = datetime(2026, 11, 27, 10, 0)
 
@@ -34,8 +35,8 @@ def test_the_whole_record_holds_exams_with_regrades_attempts_study_gate_trail_an
         (seat,) = create_sitting(session, "s1", "十一月场次", released[1:2], ["P003"], opens,
                                  opens + timedelta(hours=2), 30, secret=bytes(32), created_by="t", now=opens)
         start_or_resume(session, seat.admission_no, seat.code, datetime.now(), secret=bytes(32))
-        first = record_step(session, "P003", "talk", date(2026, 11, 1), "李四", now=NOW)
-        correct_step(session, first.id, "王五", "日期有误", on=date(2026, 11, 2), now=NOW)
+        first = record_step(session, "P003", "talk", date(2026, 11, 1), recorder("李四"), now=NOW)
+        correct_step(session, first.id, recorder("王五"), "日期有误", on=date(2026, 11, 2), now=NOW)
         record = person_record(session, "P003", programmes(), course, now=NOW)
     assert record.person.name == "张明" and "*" in record.person.id_number
     assert [(e.current, e.passed) for e in record.exams] == [(False, False), (True, True)]
@@ -113,7 +114,7 @@ def test_the_dossier_pdf_holds_every_part_of_the_record(settings: Settings, engi
         case = open_case(session, promotion, "P001", "市纪委监委副主任", date(2026, 11, 10), date(2026, 11, 17),
                          "组织部 刘洋", date(2026, 11, 30), now=NOW)
         for kind, text in (("talk", None), ("oath", None), ("commitment", pledge)):
-            record_case_step(session, promotion, case.id, kind, date(2026, 11, 18), "组织部 刘洋", text=text, now=NOW)
+            record_case_step(session, promotion, case.id, kind, date(2026, 11, 18), recorder("组织部 刘洋"), text=text, now=NOW)
         review = request_review(session, promotion, "P001", released[0], "王建国", "简答题给分偏低", now=now)
         (essay,) = review_sheet(session, review.id).essays
         mark_review(session, review.id, "阅卷人 乙", {essay.name: 6.0}, now)

@@ -14,6 +14,7 @@ from grader.gradebook.models import GateRecordRow
 from grader.records.gate import RecordError, correct_step, in_force, record_step, records_of, withdraw_step
 from grader.settings import Settings
 from tests.records_data import seed_roster
+from tests.staff_data import recorder
 
 NOW = datetime(2026, 11, 27, 10, 0)
 DAY = date(2026, 11, 2)
@@ -40,19 +41,19 @@ def test_a_wrong_record_is_refused_with_its_reason_and_nothing_is_written(
 def test_the_same_step_on_the_same_day_twice_is_refused(engine: Engine) -> None:
     seed_roster(engine)
     with Session(engine) as session, session.begin():
-        first = record_step(session, "P001", "talk", DAY, "李四", now=NOW)
+        first = record_step(session, "P001", "talk", DAY, recorder("李四"), now=NOW)
         with pytest.raises(RecordError, match=f"#{first.id}"):
-            record_step(session, "P001", "talk", DAY, "王五", now=NOW)
-        record_step(session, "P001", "talk", date(2026, 11, 9), "王五", "第二次谈话", now=NOW)  # another day is fine
+            record_step(session, "P001", "talk", DAY, recorder("王五"), now=NOW)
+        record_step(session, "P001", "talk", date(2026, 11, 9), recorder("王五"), "第二次谈话", now=NOW)  # another day is fine
         assert len(in_force(session, ["P001"])["P001"]) == 2
 
 
 def test_a_correction_adds_a_row_and_the_old_one_stays_unchanged(engine: Engine) -> None:
     seed_roster(engine)
     with Session(engine) as session, session.begin():
-        old = record_step(session, "P001", "commitment", DAY, "李四", "公示于单位网站", text="承诺一", now=NOW)
+        old = record_step(session, "P001", "commitment", DAY, recorder("李四"), "公示于单位网站", text="承诺一", now=NOW)
         later = datetime(2026, 11, 27, 11, 0)
-        new = correct_step(session, old.id, "王五", "承诺书文字录入有误", text="承诺二", now=later)
+        new = correct_step(session, old.id, recorder("王五"), "承诺书文字录入有误", text="承诺二", now=later)
         trail = records_of(session, "P001")
     assert [(g.id, g.action, g.in_force) for g in trail] == [(old.id, "record", False), (new.id, "correct", True)]
     assert (trail[0].text, trail[0].recorded_by, trail[0].recorded_at) == ("承诺一", "李四", NOW)
@@ -64,17 +65,17 @@ def test_a_correction_adds_a_row_and_the_old_one_stays_unchanged(engine: Engine)
 def test_only_the_latest_record_can_be_corrected_or_withdrawn_and_only_with_a_reason(engine: Engine) -> None:
     seed_roster(engine)
     with Session(engine) as session, session.begin():
-        old = record_step(session, "P002", "oath", DAY, "李四", now=NOW)
+        old = record_step(session, "P002", "oath", DAY, recorder("李四"), now=NOW)
         with pytest.raises(RecordError, match="须说明原因"):
-            withdraw_step(session, old.id, "李四", " ", now=NOW)
-        new = correct_step(session, old.id, "李四", "日期有误", on=date(2026, 11, 3), now=NOW)
+            withdraw_step(session, old.id, recorder("李四"), " ", now=NOW)
+        new = correct_step(session, old.id, recorder("李四"), "日期有误", on=date(2026, 11, 3), now=NOW)
         with pytest.raises(RecordError, match=f"已被记录 #{new.id} 更正或撤销"):
-            correct_step(session, old.id, "李四", "再改", now=NOW)
-        gone = withdraw_step(session, new.id, "李四", "宣誓未按规定组织", now=NOW)
+            correct_step(session, old.id, recorder("李四"), "再改", now=NOW)
+        gone = withdraw_step(session, new.id, recorder("李四"), "宣誓未按规定组织", now=NOW)
         with pytest.raises(RecordError, match="撤销记录，不能再修改"):
-            correct_step(session, gone.id, "李四", "恢复", now=NOW)
+            correct_step(session, gone.id, recorder("李四"), "恢复", now=NOW)
         with pytest.raises(RecordError, match="没有编号为 #999"):
-            withdraw_step(session, 999, "李四", "无此记录", now=NOW)
+            withdraw_step(session, 999, recorder("李四"), "无此记录", now=NOW)
         assert in_force(session, ["P002"]) == {}
 
 
@@ -82,7 +83,7 @@ def test_the_database_refuses_two_rows_replacing_the_same_record(engine: Engine)
     """Two clerks correcting the same record at once: the second insert fails, not both win."""
     seed_roster(engine)
     with Session(engine) as session, session.begin():
-        old = record_step(session, "P001", "talk", DAY, "李四", now=NOW)
+        old = record_step(session, "P001", "talk", DAY, recorder("李四"), now=NOW)
     with Session(engine) as session, pytest.raises(IntegrityError), session.begin():
         for clerk in ("王五", "赵六"):
             session.add(GateRecordRow(person_id="P001", kind="talk", action="correct", replaces=old.id,
@@ -119,8 +120,8 @@ def test_correcting_a_gate_step_revokes_the_gate_certificate_that_rested_on_it(
     (gate, test) = issue(engine, settings.root, font, [facts("P001", "张三", "promotion_gate"),
                                                        facts("P001", "张三", "promotion_test")])
     with Session(engine) as session, session.begin():
-        talk = record_step(session, "P001", "talk", DAY, "李四", now=NOW)
-        correct_step(session, talk.id, "王五", "谈话日期录入有误", on=date(2026, 11, 3), now=NOW)
+        talk = record_step(session, "P001", "talk", DAY, recorder("李四"), now=NOW)
+        correct_step(session, talk.id, recorder("王五"), "谈话日期录入有误", on=date(2026, 11, 3), now=NOW)
         revoked = {r.serial: r.reason for r in session.scalars(select(CertificateRevocationRow))}
     assert gate.issued is not None and test.issued is not None
     assert revoked == {gate.issued.serial: "关口记录更正：谈话日期录入有误"}  # the test certificate stands

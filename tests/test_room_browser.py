@@ -25,6 +25,7 @@ from grader.settings import Settings
 from grader.sitting.attempt import AttemptView, resume
 from grader.sitting.presentation import PresentedItem
 from grader.sitting.seats import Seat
+from grader.staff.roles import system
 from tests.browser import PageWatch, chromium_page, free_port, offline, running
 from tests.room_data import key_texts, room_in_thread, seat_sitting
 
@@ -216,7 +217,7 @@ def test_a_candidate_sits_the_exam_through_a_reload_a_restart_and_a_lost_network
             _proctor_sees_the_seat(page, url, settings, seat)
         assert _unexpected(watch) == []
     with Session(engine) as session, session.begin():
-        report = autograde(session, settings.root, seat.assignment, actor="t", students=["C1"])
+        report = autograde(session, settings.root, seat.assignment, actor=system("t"), students=["C1"])
         switches = session.scalar(select(func.count()).select_from(AttemptEventRow)
                                   .where(AttemptEventRow.attempt_id == view.attempt_id))
     assert report.graded[0].auto_score == shown > 0

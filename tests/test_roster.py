@@ -16,6 +16,7 @@ from grader.course.catalog import load_catalog
 from grader.course.study import learners_progress, record_answer
 from grader.gradebook.models import UnitRow
 from grader.roster import id_number_valid, import_people, mask_id_number, mask_name, parse_roster, unit_members
+from tests.staff_data import ORGANISER
 
 DATA = Path(__file__).resolve().parent / "data"
 ROSTER = DATA / "roster" / "roster.csv"
@@ -70,8 +71,8 @@ def test_masks_hide_personal_data() -> None:
 def test_import_builds_the_unit_hierarchy_and_progress_can_be_read_by_unit(engine: Engine) -> None:
     people, _ = parse_roster(ROSTER)
     with Session(engine) as session, session.begin():
-        assert import_people(session, people) == (2, 0)
-        assert import_people(session, people) == (0, 2)  # importing again updates, never duplicates
+        assert import_people(session, people, ORGANISER) == (2, 0)
+        assert import_people(session, people, ORGANISER) == (0, 2)  # importing again updates, never duplicates
     (module,) = load_catalog(DATA / "courses")
     with Session(engine) as session, session.begin():
         township = session.get(UnitRow, "城郊乡")

@@ -46,6 +46,7 @@ from grader.scoreboard import (
 )
 from grader.scoreboard.cleared import cleared_board
 from grader.scoreboard.export import drill_down_xlsx
+from tests.staff_data import recorder
 
 REPO = Path(__file__).resolve().parent.parent
 UNITS = [("市纪委监委", None, "市直单位"), ("林州市", None, "县（市、区）"), ("城郊乡", "林州市", "乡（镇、街道）"),
@@ -228,7 +229,7 @@ def test_cleared_counts_those_who_began_a_programme_without_applies_to(city: Eng
     now = datetime(2026, 11, 27, 10)
     with Session(city) as session, session.begin():
         for kind, text in (("talk", None), ("oath", None), ("commitment", "本人承诺廉洁从政。")):
-            record_step(session, "P1", kind, date(2025, 5, 1), "组织部", text=text, now=now)
+            record_step(session, "P1", kind, date(2025, 5, 1), recorder("组织部"), text=text, now=now)
     with Session(city) as session:
         cleared = cleared_board(session, promotion, now=now)
     # P1 cleared all four steps; P2 only passed the test; P3 and P4 failed it and have nothing else

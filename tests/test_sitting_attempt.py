@@ -19,6 +19,7 @@ from grader.sitting.attempt import AttemptView, start_for_user, start_or_resume,
 from grader.sitting.errors import SittingError
 from grader.sitting.seats import Seat, create_sitting
 from grader.sitting.submission import close_expired, submit
+from grader.staff.roles import system
 
 OPENS = datetime(2026, 12, 1, 9, 0)
 SECRET = b"test-secret-of-the-workspace-32b"  # load_secret() reads it from the workspace; tested apart
@@ -103,7 +104,7 @@ def test_submission_is_canonical_and_grades_like_autograde(settings: Settings, e
     assert path == settings.root / "submitted" / seat.student_id / seat.assignment / "paper.ipynb"
     assert (path.parent / "timestamp.txt").read_text(encoding="utf-8").startswith("2026-12-01 09:02:00")
     with Session(engine) as session, session.begin():
-        report = autograde(session, settings.root, seat.assignment, actor="t")
+        report = autograde(session, settings.root, seat.assignment, actor=system("t"))
     assert [g.auto_score for g in report.graded] == [expected]
     with Session(engine) as session:  # no attempt left: signing in again shows the one handed in
         again = start_or_resume(session, seat.admission_no, seat.code, OPENS + timedelta(minutes=3), secret=SECRET)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from grader.gradebook.models import PersonRow, UnitRow
 from grader.roster import Person, import_people, unit_tree
+from tests.staff_data import ORGANISER
 
 names = st.text(st.characters(min_codepoint=0x4E00, max_codepoint=0x4E40), min_size=1, max_size=3)
 
@@ -57,7 +58,7 @@ def test_units_are_listed_in_hierarchy_then_roster_order(engine: Engine, people:
         session.execute(delete(Student))
         session.execute(delete(UnitRow).where(UnitRow.parent.is_not(None)))
         session.execute(delete(UnitRow))
-        import_people(session, people)
+        import_people(session, people, ORGANISER)
     with Session(engine) as session:
         assert [(line.name, line.depth) for line in unit_tree(session)] == _expected(people)
 
@@ -70,7 +71,7 @@ def test_a_second_import_puts_new_units_after_the_known_ones(engine: Engine) -> 
              Person("P4", "赵六", "410502197503120011", "东姚镇", "林州市", "乡（镇、街道）", "科员", "公务员")]
     for batch in (first, later):
         with Session(engine) as session, session.begin():
-            import_people(session, batch)
+            import_people(session, batch, ORGANISER)
     with Session(engine) as session:
         assert [(line.name, line.depth) for line in unit_tree(session)] == [
             ("安阳市纪委监委", 0), ("林州市", 0), ("城郊乡", 1), ("东姚镇", 1)]

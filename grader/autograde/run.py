@@ -33,6 +33,7 @@ from grader.gradebook.models import GradingIssueRow, GradingRunRow, PersonRow
 from grader.paper.notebook import NOTEBOOK_NAME
 from grader.paper.store import PaperKeys, load_keys
 from grader.release import release_path
+from grader.staff.roles import Actor, authorize
 
 T = TypeVar("T")
 Progress = Callable[[Iterable[T], int], Iterable[T]]
@@ -226,16 +227,17 @@ def _batches(items: Iterable[T]) -> Iterator[list[T]]:
         yield batch
 
 
-def autograde(session: Session, root: Path, assignment: str, *, actor: str,
+def autograde(session: Session, root: Path, assignment: str, *, actor: Actor,
               progress: Progress[Outcome] | None = None, workers: int | None = None,
               students: Collection[str] | None = None) -> AutogradeReport:
     """Grade every submission; a broken one is reported and the rest are graded. Writes the
     autograded notebooks and the gradebook rows; the caller commits."""
+    authorize(actor, "grade.run")
     keys = load_keys(session, assignment)
     cells = nbgrader_cells(session, assignment)
     released = json.loads(release_path(root, assignment).read_text(encoding="utf-8"))
     task = GradingTask(root, assignment, layout_of(released, assignment), keys, released)
-    run = GradingRunRow(assignment=assignment, actor=actor, started_at=_now(), graded=0, failed=0)
+    run = GradingRunRow(assignment=assignment, actor=actor.name, started_at=_now(), graded=0, failed=0)
     session.add(run)
     session.flush()  # also opens the transaction the per-batch savepoints nest in
     folders = [f for f in submissions(root, assignment) if students is None or f.parent.name in students]
@@ -246,7 +248,7 @@ def autograde(session: Session, root: Path, assignment: str, *, actor: str,
     for batch in _batches(progress(stream, len(folders)) if progress else stream):
         failed.extend(o for o in batch if isinstance(o, FailedSubmission))
         graded_batch = roster.check(session, [o for o in batch if isinstance(o, GradedSubmission)])
-        stored, refused = _store(session, Stored(root, cells, run.id, assignment), graded_batch)
+        stored, refused = _store(session, Stored(root, cells, run.id, assignment, actor), graded_batch)
         graded_all.extend(stored)
         failed.extend(refused)
     if failed:
@@ -264,6 +266,7 @@ class Stored:
     cells: NbgraderCells
     run_id: int
     assignment: str
+    actor: Actor
 
 
 def _store(session: Session, where: Stored,
@@ -275,7 +278,7 @@ def _store(session: Session, where: Stored,
     try:
         with session.begin_nested():
             store_nbgrader(session, where.cells, where.assignment, graded)
-            store_results(session, where.run_id, where.assignment, graded)
+            store_results(session, where.run_id, where.assignment, graded, where.actor)
     except Exception as error:  # whatever the driver refuses, it refuses for these rows only
         if len(graded) == 1:
             first_line = (str(error).splitlines() or [""])[0][:200]

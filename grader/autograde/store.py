@@ -29,6 +29,7 @@ from grader.autograde.grade import GradedItem, GradedSubmission
 from grader.gradebook.models import GradingIssueRow, ItemResultRow, ResultRow
 from grader.paper.notebook import NOTEBOOK_NAME
 from grader.scoring import Verdict
+from grader.staff.roles import Actor
 
 _CHUNK = 400
 Row = dict[str, Any]
@@ -230,11 +231,14 @@ def store_nbgrader(session: Session, cells: NbgraderCells, assignment: str,
 
 
 def store_results(session: Session, run_id: int, assignment: str,
-                  graded: Sequence[GradedSubmission]) -> None:
-    """qinglian's history: the new results become current, earlier ones are kept, not current."""
+                  graded: Sequence[GradedSubmission], actor: Actor) -> None:
+    """qinglian's history: the new results become current, earlier ones are kept, not current.
+    Both changes are logged (grader.audit): the new results and the ones no longer current."""
+    demoted: list[int] = []
     for chunk in _chunks([g.student for g in graded]):
-        session.execute(update(ResultRow).where(ResultRow.assignment == assignment, ResultRow.current,
-                                                ResultRow.student_id.in_(chunk)).values(current=False))
+        where = (ResultRow.assignment == assignment, ResultRow.current, ResultRow.student_id.in_(chunk))
+        demoted.extend(session.scalars(select(ResultRow.id).where(*where)))
+        session.execute(update(ResultRow).where(*where).values(current=False))
     ids = session.scalars(insert(ResultRow).returning(ResultRow.id, sort_by_parameter_order=True), [
         {"run_id": run_id, "assignment": assignment, "student_id": g.student, "submitted_at": g.submitted_at,
          "auto_score": g.auto_score, "max_score": g.max_score, "needs_manual": g.needs_manual,
@@ -243,7 +247,18 @@ def store_results(session: Session, run_id: int, assignment: str,
         {"result_id": result_id, "position": i.position, "item_id": i.item_id, "response": i.response,
          "verdict": i.verdict.value, "score": i.score, "max_score": i.max_score}
         for result_id, g in zip(ids, graded, strict=True) for i in g.items])
+    _log_results(session, actor, demoted, list(ids))
     issues = [{"run_id": run_id, "student_id": g.student, "kind": "review", "message": problem}
               for g in graded for problem in g.problems]
     if issues:
         session.execute(insert(_table(GradingIssueRow)), issues)
+
+
+def _log_results(session: Session, actor: Actor, demoted: list[int], new: list[int]) -> None:
+    from grader.audit.log import Change, append_many
+    from grader.audit.tables import states_by_key
+
+    states = states_by_key(session, ResultRow.__tablename__, [str(i) for i in (*demoted, *new)])
+    changes = [Change("grade.superseded", ResultRow.__tablename__, str(i), states[str(i)]) for i in demoted]
+    changes += [Change("grade.run", ResultRow.__tablename__, str(i), states[str(i)]) for i in new]
+    append_many(session, actor, changes)

@@ -19,6 +19,10 @@ from grader.certificates.payload import PROGRAMMES
 from grader.certificates.revocation import current_revocations, signed_revocation_list
 from grader.gradebook.models import PersonRow
 from grader.settings import Settings
+from grader.staff.roles import Actor
+
+# demo data: an organiser with no account behind it (a real issue needs a signed-in one)
+DEMO_ORGANISER = Actor("演示管理员", "organiser")
 
 DEMO_ISSUER = "清廉演示签发机构（演示数据，非真实机构）"
 
@@ -48,7 +52,7 @@ def init_demo_keys_and_certificates(settings: Settings, engine: Engine, programm
         people = list(session.scalars(select(PersonRow.id).order_by(PersonRow.id)))
         for programme in PROGRAMMES:
             facts, _ = eligible(session, people, programme, Sources(programmes, courses), now)
-            issued += [o.issued for o in issue_many(session, signer, font, facts, "demo", now) if o.issued]
+            issued += [o.issued for o in issue_many(session, signer, font, facts, DEMO_ORGANISER, now) if o.issued]
         revocations = signed_revocation_list(current_revocations(session, signer.issuer, now), signer)
     folder = root / "certificates"
     write_pdfs(issued, folder)

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from grader.gradebook.models import GradingIssueRow, GradingRunRow, PaperRow, ResultFlagClearanceRow, ResultRow
+from grader.staff.roles import Actor, authorize
 
 _CHUNK = 500
 
@@ -88,7 +89,7 @@ def refusal(flags: Sequence[FlaggedResult]) -> str:
     """Why a certificate waits: the flagged results named, and what clears them."""
     first = flags[0]
     return (f"成绩待复核，暂不签发：{'；'.join(str(f) for f in flags)}。须由复核人员核查答卷后解除标记"
-            f"（qinglian result clear-flag {first.student_id} {first.assignment} --by 姓名 --reason 原因）")
+            f"（qinglian result clear-flag {first.student_id} {first.assignment} --reason 原因）")
 
 
 def _locked_result(session: Session, student_id: str, assignment: str) -> ResultRow | None:
@@ -102,11 +103,14 @@ def _locked_result(session: Session, student_id: str, assignment: str) -> Result
     return session.scalars(select(ResultRow).where(*where).with_for_update()).first()
 
 
-def clear_flag(session: Session, student_id: str, assignment: str, by: str, reason: str,
+def clear_flag(session: Session, student_id: str, assignment: str, by: Actor, reason: str,
                now: datetime) -> FlagClearance:
-    """A person clears the flag on a student's current result for a paper, saying why."""
-    if not by.strip() or not reason.strip():
-        raise FlagError("解除待复核标记必须写明操作人（--by）和理由（--reason）")
+    """A staff member whose role may clears the flag on a student's current result for a paper, saying why."""
+    from grader.audit.log import record
+
+    authorize(by, "flag.clear")
+    if not reason.strip():
+        raise FlagError("解除待复核标记必须写明理由（--reason）")
     result = _locked_result(session, student_id, assignment)
     if result is None:
         raise FlagError(f"没有 {student_id} 在试卷 {assignment} 上的成绩")
@@ -118,8 +122,11 @@ def clear_flag(session: Session, student_id: str, assignment: str, by: str, reas
                         f"由 {done.cleared_by} 解除：{done.reason}")
     try:
         with session.begin_nested():  # two reviewers at once: the primary key lets one through
-            session.add(ResultFlagClearanceRow(result_id=result.id, cleared_by=by.strip(), cleared_at=now,
-                                               reason=reason.strip()))
+            row = ResultFlagClearanceRow(result_id=result.id, cleared_by=by.name, cleared_at=now,
+                                         reason=reason.strip())
+            session.add(row)
+            session.flush()
     except IntegrityError as error:
         raise FlagError(f"{student_id} 在试卷 {assignment} 上的待复核标记刚刚已由别人解除") from error
-    return FlagClearance(result.id, student_id, assignment, by.strip(), now, reason.strip())
+    record(session, by, "flag.clear", [row], now)
+    return FlagClearance(result.id, student_id, assignment, by.name, now, reason.strip())

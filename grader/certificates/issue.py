@@ -22,6 +22,7 @@ from grader.certificates.keys import Signer
 from grader.certificates.payload import PROGRAMMES, Certificate, CertificateFacts, sign_payload
 from grader.certificates.pdf import page_texts, render, sign_pdf
 from grader.gradebook.models import CertificateRevocationRow, CertificateRow
+from grader.staff.roles import Actor, authorize
 
 _SERIAL_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud and typed from paper
 _CHUNK = 500
@@ -77,8 +78,13 @@ def _refusal(font: CertificateFont, signer: Signer, facts: CertificateFacts, hel
 
 
 def issue_many(session: Session, signer: Signer, font: CertificateFont, facts: Sequence[CertificateFacts],
-               issued_by: str, now: datetime) -> Iterator[IssueOutcome]:
-    """Issue a certificate for each set of facts, in order, yielding each outcome."""
+               issued_by: Actor, now: datetime) -> Iterator[IssueOutcome]:
+    """Issue a certificate for each set of facts, in order, yielding each outcome. A person whose
+    rows (roster entry, results, gate records) the audit log does not vouch for gets none."""
+    from grader.audit.vouch import unvouched
+
+    authorize(issued_by, "cert.issue")
+    doubtful = unvouched(session, [f.person_id for f in facts])
     held: dict[tuple[str, str], str] = {}
     for programme in {f.programme for f in facts}:
         ids = [f.person_id for f in facts if f.programme == programme]
@@ -86,6 +92,8 @@ def issue_many(session: Session, signer: Signer, font: CertificateFont, facts: S
     todo: list[Certificate] = []
     for f in facts:
         problem = _refusal(font, signer, f, held.get((f.person_id, f.programme)))
+        if not problem and f.person_id in doubtful:
+            problem = f"成绩库中的记录与审计日志不符，不能签发：{'；'.join(doubtful[f.person_id])}"
         if problem:
             yield IssueOutcome(f.person_id, f.programme, None, problem)
             continue
@@ -99,13 +107,17 @@ def issue_many(session: Session, signer: Signer, font: CertificateFont, facts: S
                                _issue_one(session, signer, cert, subset, issued_by, now))
 
 
-def _issue_one(session: Session, signer: Signer, cert: Certificate, font: Path, issued_by: str,
+def _issue_one(session: Session, signer: Signer, cert: Certificate, font: Path, issued_by: Actor,
                now: datetime) -> Issued:
+    from grader.audit.log import record
+
     signed = sign_payload(cert.payload(), signer.private_key)
     pdf = sign_pdf(render(cert, signed.text, font), signer)
     f = cert.facts
-    session.add(CertificateRow(serial=cert.serial, person_id=f.person_id, programme=f.programme, facts=cert.record(),
-                               payload=signed.text, key_id=cert.key_id, pdf=pdf, issued_at=now, issued_by=issued_by))
+    row = CertificateRow(serial=cert.serial, person_id=f.person_id, programme=f.programme, facts=cert.record(),
+                         payload=signed.text, key_id=cert.key_id, pdf=pdf, issued_at=now, issued_by=issued_by.name)
+    session.add(row)
+    record(session, issued_by, "cert.issue", [row], now)
     return Issued(cert.serial, f.person_id, f.programme, f.name, signed.text, pdf)
 
 
@@ -141,7 +153,7 @@ class Batch:
     outcomes: Iterator[IssueOutcome]
 
 
-def issue_certificates(session: Session, root: Path, selection: Selection, sources: Sources, issued_by: str,
+def issue_certificates(session: Session, root: Path, selection: Selection, sources: Sources, issued_by: Actor,
                        now: datetime) -> Batch:
     """`qinglian cert issue`: everyone selected who has earned the certificate gets one; the
     others are outcomes saying why not. Keys, font and eligibility problems raise before anything
@@ -149,6 +161,7 @@ def issue_certificates(session: Session, root: Path, selection: Selection, sourc
     from grader.certificates.fonts import find_cjk_font
     from grader.certificates.keys import load_signer
 
+    authorize(issued_by, "cert.issue")
     if sum(x is not None for x in (selection.person, selection.sitting, selection.unit)) != 1:
         raise EligibilityError("请指定 --person、--sitting、--unit 之一")
     programme = selection.programme

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from grader.certificates.keys import KeySet, Signer
 from grader.certificates.payload import PayloadError, b64decode, b64encode, canonical, signature_valid
 from grader.gradebook.models import CertificateRevocationRow, CertificateRow
+from grader.staff.roles import Actor, authorize
 
 FORMAT = "qinglian-revocations/2"
 FORMAT_1 = "qinglian-revocations/1"  # before next_update: read, never written
@@ -50,21 +51,26 @@ class RevocationList:
         return next((r for r in self.entries if r.serial == serial), None)
 
 
-def revoke(session: Session, serial: str, reason: str, by: str, now: datetime) -> Revocation:
-    """Revoke one certificate; the reason and the person revoking are required."""
-    if not reason.strip() or not by.strip():
-        raise RevocationError("吊销必须写明原因（--reason）和操作人（--by）")
+def revoke(session: Session, serial: str, reason: str, by: Actor, now: datetime) -> Revocation:
+    """Revoke one certificate; the reason and a staff member whose role may revoke are required."""
+    from grader.audit.log import record
+
+    authorize(by, "cert.revoke")
+    if not reason.strip():
+        raise RevocationError("吊销必须写明原因（--reason）")
     if session.get(CertificateRow, serial) is None:
         raise RevocationError(f"没有编号为 {serial} 的证书")
     done = session.get(CertificateRevocationRow, serial)
     if done is not None:
         raise RevocationError(f"证书 {serial} 已于 {done.revoked_at:%Y-%m-%d %H:%M} 被 {done.revoked_by} 吊销："
                               f"{done.reason}")
-    session.add(CertificateRevocationRow(serial=serial, revoked_at=now, revoked_by=by.strip(), reason=reason.strip()))
+    row = CertificateRevocationRow(serial=serial, revoked_at=now, revoked_by=by.name, reason=reason.strip())
+    session.add(row)
+    record(session, by, "cert.revoke", [row], now)
     return Revocation(serial, now, reason.strip())
 
 
-def revoke_for_person(session: Session, person_id: str, programme: str, reason: str, by: str,
+def revoke_for_person(session: Session, person_id: str, programme: str, reason: str, by: Actor,
                       now: datetime) -> list[Revocation]:
     """When a record a certificate rested on is corrected: revoke every certificate of the
     person for the programme that is still valid (none is fine)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import sys
 from collections.abc import Iterator
@@ -13,7 +12,7 @@ from typing import TypeVar
 
 import click
 
-from grader.cli.edge import Failure, console, db_option, progress_bar, root_option, transaction
+from grader.cli.edge import Failure, acting, console, db_option, progress_bar, root_option, transaction
 from grader.settings import Settings
 
 T = TypeVar("T")
@@ -28,10 +27,11 @@ def _failing() -> Iterator[None]:
     from grader.certificates.fonts import FontError
     from grader.certificates.keys import KeyStoreError
     from grader.certificates.revocation import RevocationError
+    from grader.staff.roles import StaffError
 
     try:
         yield
-    except (EligibilityError, FlagError, FontError, KeyStoreError, RevocationError) as error:
+    except (EligibilityError, FlagError, FontError, KeyStoreError, RevocationError, StaffError) as error:
         raise Failure(str(error)) from error
 
 
@@ -94,7 +94,6 @@ def cert() -> None:
 @click.option("--sitting", default=None, help="场次：为场次中的全部考生签发")
 @click.option("--unit", default=None, help="单位：为单位（含下级单位）的全部人员签发")
 @click.option("--programme", type=PROGRAMME_CHOICE, default=None, help="证书项目（场次默认按试卷所属项目）")
-@click.option("--by", "issued_by", default=getpass.getuser, show_default="当前用户", help="签发人")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="PDF 写入的文件夹（默认：工作区 certificates/）")
 @click.option("--programmes", type=click.Path(file_okay=False, path_type=Path), default=Path("exams/programmes"),
@@ -103,7 +102,7 @@ def cert() -> None:
               show_default=True, help="课程目录（上岗前培训需要）")
 @root_option
 @db_option
-def cert_issue(person: str | None, sitting: str | None, unit: str | None, programme: str | None, issued_by: str,
+def cert_issue(person: str | None, sitting: str | None, unit: str | None, programme: str | None,
                out: Path | None, programmes: Path, courses: Path, root: Path, db_url: str | None) -> None:
     """为已达到要求的人员签发证书（PDF 带签名二维码）；未达到的逐人说明原因，其余照常签发。"""
     from grader.certificates.eligibility import Sources
@@ -112,7 +111,7 @@ def cert_issue(person: str | None, sitting: str | None, unit: str | None, progra
     settings = Settings.resolve(root, db_url)
     with _failing(), transaction(settings) as session:
         batch = issue_certificates(session, settings.root, Selection(person, sitting, unit, programme),
-                                   Sources(programmes, courses), issued_by, datetime.now())
+                                   Sources(programmes, courses), acting(session), datetime.now())
         outcomes = list(progress_bar(batch.outcomes, batch.total, "签发", at_least=20))
     issued = [o.issued for o in outcomes if o.issued is not None]
     paths = write_pdfs(issued, out or settings.root / "certificates")
@@ -156,15 +155,14 @@ def cert_verify(pdf: Path | None, qr: str | None, keys_path: Path | None, revoca
 @cert.command("revoke")
 @click.argument("serial")
 @click.option("--reason", required=True, help="吊销原因（例如：成绩更正、记录更正）")
-@click.option("--by", "revoked_by", required=True, help="操作人")
 @root_option
 @db_option
-def cert_revoke(serial: str, reason: str, revoked_by: str, root: Path, db_url: str | None) -> None:
+def cert_revoke(serial: str, reason: str, root: Path, db_url: str | None) -> None:
     """吊销一份证书（记录时间、操作人和原因）；之后请重新发布吊销列表。"""
     from grader.certificates.revocation import revoke
 
     with _failing(), transaction(Settings.resolve(root, db_url)) as session:
-        done = revoke(session, serial, reason, revoked_by, datetime.now())
+        done = revoke(session, serial, reason, acting(session), datetime.now())
     console.print(f"证书 {done.serial} 已吊销（{done.reason}）；请用 qinglian cert revocations 重新发布吊销列表")
 
 
@@ -218,16 +216,15 @@ def result_flags(assignment: str | None, root: Path, db_url: str | None) -> None
 @result.command("clear-flag")
 @click.argument("student")
 @click.argument("assignment")
-@click.option("--by", "cleared_by", required=True, help="复核人")
 @click.option("--reason", required=True, help="复核结论：为什么可以解除")
 @root_option
 @db_option
-def result_clear_flag(student: str, assignment: str, cleared_by: str, reason: str, root: Path,
+def result_clear_flag(student: str, assignment: str, reason: str, root: Path,
                       db_url: str | None) -> None:
     """复核后解除一份成绩的待复核标记（记录复核人、时间和理由）；之后才能据此签发证书。"""
     from grader.certificates.flags import clear_flag
 
     with _failing(), transaction(Settings.resolve(root, db_url)) as session:
-        done = clear_flag(session, student, assignment, cleared_by, reason, datetime.now())
+        done = clear_flag(session, student, assignment, acting(session), reason, datetime.now())
     console.print(f"已解除 {done.student_id} 在试卷 {done.assignment} 上的待复核标记"
                   f"（{done.cleared_by}，{done.cleared_at:%Y-%m-%d %H:%M}：{done.reason}）", highlight=False)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from grader.gradebook.database import migrate
 from grader.gradebook.engine import connect
 from grader.settings import Settings
+from grader.staff.roles import Actor
 
 T = TypeVar("T")
 console = Console(stderr=True)
@@ -38,6 +39,30 @@ def transaction(settings: Settings) -> Iterator[Session]:
             yield session
     finally:
         engine.dispose()
+
+
+def acting(session: Session) -> Actor:
+    """The CLI acts as the staff account mapped to the operating-system user; an unmapped user is refused."""
+    import getpass
+
+    from grader.staff.accounts import actor_for_os_user
+    from grader.staff.roles import StaffError
+
+    try:
+        return actor_for_os_user(session, getpass.getuser())
+    except StaffError as error:
+        raise Failure(f"{error}；当前系统用户 {getpass.getuser()} 不能操作") from error
+
+
+@contextmanager
+def refused() -> Iterator[None]:
+    """A role's refusal becomes a one-line error."""
+    from grader.staff.roles import StaffError
+
+    try:
+        yield
+    except StaffError as error:
+        raise Failure(str(error)) from error
 
 
 def progress_bar(items: Iterable[T], total: int, label: str = "评分", at_least: int = 50) -> Iterator[T]:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import getpass
 import sys
 from pathlib import Path
 
 import click
 from rich.markup import escape
+from sqlalchemy.orm import Session
 
 from grader import autograde as autograde_lib
 from grader import bank as bank_lib
@@ -16,7 +16,8 @@ from grader import export as export_lib
 from grader import release as release_lib
 from grader import workspace
 from grader.blueprint import BlueprintError
-from grader.cli.edge import Failure, console, db_option, progress_bar, root_option, transaction
+from grader.cli import staff as staff_cli
+from grader.cli.edge import Failure, acting, console, db_option, progress_bar, refused, root_option, transaction
 from grader.gradebook.engine import connect
 from grader.paper import store as paper_store
 from grader.paper.draw import DrawError
@@ -31,8 +32,12 @@ def init(root: Path, db_url: str | None) -> None:
     settings = Settings.resolve(root, db_url)
     engine = connect(settings.db_url)
     created = workspace.init_workspace(settings, engine)
+    with Session(engine) as session, session.begin():
+        first = staff_cli.bootstrap(session)
     engine.dispose()
     console.print(f"工作区 {settings.root} 已就绪（新建 {len(created)} 项），数据库：{settings.db_url}")
+    if first:
+        console.print(f"已为当前系统用户建立第一个管理员账号 {first}（qinglian staff add 添加其他工作人员）")
 
 
 
@@ -101,8 +106,8 @@ def autograde(assignment: str, root: Path, db_url: str | None) -> None:
     """评分 submitted/*/ASSIGNMENT/ 下的全部答卷（只读取答案，从不执行）。"""
     settings = Settings.resolve(root, db_url)
     try:
-        with transaction(settings) as session:
-            report = autograde_lib.autograde(session, settings.root, assignment, actor=getpass.getuser(),
+        with refused(), transaction(settings) as session:
+            report = autograde_lib.autograde(session, settings.root, assignment, actor=acting(session),
                                              progress=progress_bar)
     except (paper_store.PaperError, autograde_lib.NotReleasedError) as error:
         raise Failure(str(error)) from error

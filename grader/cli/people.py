@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from grader.cli.edge import console, db_option, root_option, transaction
+from grader.cli.edge import acting, console, db_option, refused, root_option, transaction
 from grader.settings import Settings
 
 
@@ -25,8 +25,8 @@ def roster_import(path: Path, root: Path, db_url: str | None) -> None:
     from grader.roster import import_people, parse_roster
 
     people, problems = parse_roster(path)
-    with transaction(Settings.resolve(root, db_url)) as session:
-        added, updated = import_people(session, people)
+    with refused(), transaction(Settings.resolve(root, db_url)) as session:
+        added, updated = import_people(session, people, acting(session))
     for problem in problems:
         click.echo(str(problem))
     console.print(f"新增 {added} 人，更新 {updated} 人，{len(problems)} 行有问题未导入")

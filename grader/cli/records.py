@@ -12,7 +12,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from grader.cli.edge import Failure, console, db_option, root_option, transaction
+from grader.cli.edge import Failure, acting, console, db_option, root_option, transaction
 from grader.records.gate import ACTIONS, RECORD_KINDS, GateRecord
 from grader.settings import Settings
 
@@ -31,10 +31,11 @@ def _refusals() -> Iterator[None]:
     from grader.course.catalog import CourseError
     from grader.programmes import ProgrammeError
     from grader.records.gate import RecordError
+    from grader.staff.roles import StaffError
 
     try:
         yield
-    except (RecordError, ProgrammeError, CourseError) as error:
+    except (RecordError, ProgrammeError, CourseError, StaffError) as error:
         raise Failure(str(error)) from error
 
 
@@ -54,14 +55,14 @@ def record() -> None:
 
 
 def _step_command(name: str, kind: str) -> None:
-    def command(person: str, on: datetime, recorded_by: str, notes: str, root: Path, db_url: str | None,
+    def command(person: str, on: datetime, notes: str, root: Path, db_url: str | None,
                 text_file: Path | None = None) -> None:
         from grader.records.gate import record_step
 
         with _refusals(), transaction(Settings.resolve(root, db_url)) as session:
-            _said(record_step(session, person, kind, on.date(), recorded_by, notes, _text(text_file)))
+            _said(record_step(session, person, kind, on.date(), acting(session), notes, _text(text_file)))
 
-    decorators: list[Callable[[Any], Any]] = [click.argument("person"), date_option, by_option,
+    decorators: list[Callable[[Any], Any]] = [click.argument("person"), date_option,
                                               click.option("--notes", default="", help="备注"), root_option, db_option]
     if kind == "commitment":
         decorators.append(click.option("--text-file", required=True,
@@ -78,35 +79,33 @@ for _name, _kind in COMMANDS.items():
 
 @record.command("correct")
 @click.argument("record_id", type=int)
-@by_option
 @click.option("--reason", required=True, help="更正原因")
 @click.option("--date", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="更正后的日期")
 @click.option("--notes", default=None, help="更正后的备注")
 @text_file_option
 @root_option
 @db_option
-def record_correct(record_id: int, recorded_by: str, reason: str, on: datetime | None, notes: str | None,
+def record_correct(record_id: int, reason: str, on: datetime | None, notes: str | None,
                    text_file: Path | None, root: Path, db_url: str | None) -> None:
     """更正一条有效记录：新增一条更正记录，原记录保留。"""
     from grader.records.gate import correct_step
 
     with _refusals(), transaction(Settings.resolve(root, db_url)) as session:
-        _said(correct_step(session, record_id, recorded_by, reason, on=on.date() if on else None, notes=notes,
+        _said(correct_step(session, record_id, acting(session), reason, on=on.date() if on else None, notes=notes,
                            text=_text(text_file)))
 
 
 @record.command("withdraw")
 @click.argument("record_id", type=int)
-@by_option
 @click.option("--reason", required=True, help="撤销原因")
 @root_option
 @db_option
-def record_withdraw(record_id: int, recorded_by: str, reason: str, root: Path, db_url: str | None) -> None:
+def record_withdraw(record_id: int, reason: str, root: Path, db_url: str | None) -> None:
     """撤销一条误记的记录：新增一条撤销记录，原记录保留。"""
     from grader.records.gate import withdraw_step
 
     with _refusals(), transaction(Settings.resolve(root, db_url)) as session:
-        _said(withdraw_step(session, record_id, recorded_by, reason))
+        _said(withdraw_step(session, record_id, acting(session), reason))
 
 
 @record.command("history")
@@ -224,21 +223,20 @@ def case_open(person: str, position: str, notice_start: datetime, notice_end: da
 @click.argument("case_id", type=int)
 @click.argument("kind", type=click.Choice(["talk", "oath", "commitment"]))
 @date_option
-@by_option
 @click.option("--notes", default="", help="备注")
 @text_file_option
 @programme_option
 @programmes_option
 @root_option
 @db_option
-def case_step(case_id: int, kind: str, on: datetime, recorded_by: str, notes: str, text_file: Path | None,
+def case_step(case_id: int, kind: str, on: datetime, notes: str, text_file: Path | None,
               programme_id: str, programmes: Path, root: Path, db_url: str | None) -> None:
     """记录任职事项 CASE_ID 的廉政谈话（talk）、廉政宣誓（oath）或廉政公开承诺（commitment）。"""
     from grader.records.cases import record_case_step
 
     with _refusals(), transaction(Settings.resolve(root, db_url)) as session:
         _said(record_case_step(session, _programme(programmes, programme_id), case_id, kind, on.date(),
-                               recorded_by, notes, _text(text_file)))
+                               acting(session), notes, _text(text_file)))
 
 
 @case.command("end")

@@ -433,3 +433,60 @@ class ResultFlagClearanceRow(Base):
     cleared_by: Mapped[str] = mapped_column(String(128))
     cleared_at: Mapped[datetime] = mapped_column(DateTime)
     reason: Mapped[str] = mapped_column(Text)
+
+
+# --- Staff accounts and the audit log (migration 0012) ---
+
+
+class StaffRow(Base):
+    """A staff account: a role, and how the person is known (an OS user for the CLI, a JupyterHub
+    user, and/or a local password hashed with argon2). Disabled, never deleted: the log names it."""
+
+    __tablename__ = "ql_staff"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # trainer | recorder | organiser | auditor
+    os_user: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    hub_user: Mapped[str | None] = mapped_column(String(128), unique=True, nullable=True)
+    password_hash: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    failed_tries: Mapped[int] = mapped_column(Integer, default=0)  # wrong passwords since the last success
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class AuditRow(Base):
+    """One entry of the hash-chained audit log; only ever appended (grader.audit.log)."""
+
+    __tablename__ = "ql_audit"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(128), index=True)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    object_type: Mapped[str] = mapped_column(String(64))
+    object_id: Mapped[str] = mapped_column(String(128))
+    state: Mapped[str] = mapped_column(Text)  # canonical JSON of the object's new state ("null": deleted)
+    outcome: Mapped[str] = mapped_column(String(16))  # ok | refused
+    hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_ql_audit_object", "object_type", "object_id"),)
+
+
+class AuditHeadRow(Base):
+    """The chain's head (one row): held while appending, so appends from any process form one chain."""
+
+    __tablename__ = "ql_audit_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class StudyCodeRow(Base):
+    """A learner's personal study code (HMAC under the workspace secret, like exam codes), with lockout."""
+
+    __tablename__ = "ql_study_code"
+    person_id: Mapped[str] = mapped_column(ForeignKey("ql_person.id"), primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(128))
+    issued_at: Mapped[datetime] = mapped_column(DateTime)
+    failed_tries: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)

@@ -17,6 +17,7 @@ from grader.programmes.evidence import Case, GateRecord, case_view, cases_of
 from grader.programmes.spec import Programme
 from grader.records.gate import RecordError, record_step
 from grader.records.locking import hold
+from grader.staff.roles import Actor
 
 _MAX_POSITION = 128
 
@@ -75,7 +76,7 @@ def _open(session: Session, case_id: int) -> PromotionCaseRow:
     return row
 
 
-def record_case_step(session: Session, programme: Programme, case_id: int, kind: str, on: date, recorded_by: str,
+def record_case_step(session: Session, programme: Programme, case_id: int, kind: str, on: date, recorded_by: Actor,
                      notes: str = "", text: str | None = None, now: datetime | None = None) -> GateRecord:
     """Record the talk, oath or commitment of an open case. Refused with the reason when the
     programme has no such step, the date does not fit the case's dates (a talk before 公示

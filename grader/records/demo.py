@@ -12,10 +12,13 @@ from sqlalchemy.orm import Session
 from grader.programmes.spec import load_programme
 from grader.records.cases import open_case
 from grader.records.gate import GateRecord, correct_step, record_step
+from grader.staff.roles import Actor
 
 PROMOTION = Path(__file__).resolve().parents[2] / "exams" / "programmes" / "promotion.yaml"
 
 RECORDER = "组织部（演示）"
+# demo data: a recorder with no account behind it (a real record needs a signed-in one)
+DEMO_RECORDER = Actor(RECORDER, "recorder")
 PLEDGE = "本人郑重承诺：坚定理想信念，严守党的纪律和规矩，秉公用权，廉洁从政，自觉接受组织和群众监督。"
 
 
@@ -36,12 +39,12 @@ def seed_demo_records(session: Session, person_ids: Sequence[str], today: date,
     for n, (person, plan) in enumerate(zip(people, steps, strict=False)):
         for kind, days_ago, notes in plan:
             on = max(today - timedelta(days=days_ago), date(today.year, 1, 1))
-            made.append(record_step(session, person, kind, on, RECORDER, notes,
+            made.append(record_step(session, person, kind, on, DEMO_RECORDER, notes,
                                     PLEDGE if kind == "commitment" else None, now=now,
                                     case_id=cases[n] if n < len(cases) else None))
     if len(people) >= 3:
         wrong = next(r for r in made if r.person_id == people[2])
-        made.append(correct_step(session, wrong.id, RECORDER, "谈话日期录入有误", on=today - timedelta(days=10),
+        made.append(correct_step(session, wrong.id, DEMO_RECORDER, "谈话日期录入有误", on=today - timedelta(days=10),
                                  notes="任前廉政谈话", now=now))
     return made
 
