@@ -9,7 +9,8 @@ culling, which server). For each page: its server is started and given `--settle
 its pool (a pool's kernels pre-run the page), then it is opened `--runs` times, each in a fresh
 browser context (nothing cached), `--gap` seconds apart, then `--runs` times more in one context
 that has opened it before (scripts cached). Every request outside 127.0.0.1 is refused. Reported:
-median and slowest cold open, median warm open, and the machine's load average. Writes
+the server's part alone (median time until the whole rendered page has arrived over HTTP), median
+and slowest cold open, median warm open, and the machine's load average. Writes
 benchmarks/results/voila_render_<label>.json and prints a Markdown table row per page.
 Run it with PYTHONPATH pointing at another checkout's tree to measure that code ("before")."""
 
@@ -88,6 +89,21 @@ def _open(context: Any, url: str, selector: str) -> float:
     return took
 
 
+def _fetch_times(url: str, runs: int, gap: float) -> list[float]:
+    """The server's part: until the whole rendered page (every cell's output) has arrived over HTTP.
+    Without a pool that is a kernel start plus running the page; with one, the pre-run result."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        with urllib.request.urlopen(url, timeout=120) as response:
+            body = response.read()
+        times.append(time.perf_counter() - started)
+        if b"jupyter-widgets" not in body and b"widget-view" not in body:
+            raise SystemExit(f"{url}: the page holds no widget output")
+        time.sleep(gap)
+    return times
+
+
 def _open_times(url: str, selector: str, runs: int, gap: float) -> tuple[list[float], list[float]]:
     """(cold, warm): each cold open in a fresh browser context (nothing cached: a reader's first
     visit), each warm one in a context that has opened the page before (its scripts cached)."""
@@ -134,14 +150,17 @@ def measure(root: Path, pages: list[str], runs: int, settle: float, gap: float) 
                 _wait(server.ready_url, process)
                 time.sleep(settle)
                 load = os.getloadavg()[0]
+                fetched = _fetch_times(url, runs, gap)
                 cold, warm = _open_times(url, CONTENT[page], runs, gap)
             finally:
                 process.terminate()
                 process.wait(timeout=30)
-        results[page] = {"server": server.name, "cold_median": statistics.median(cold), "cold_max": max(cold),
+        results[page] = {"server": server.name, "http_median": statistics.median(fetched), "http": fetched,
+                         "cold_median": statistics.median(cold), "cold_max": max(cold),
                          "warm_median": statistics.median(warm), "cold": cold, "warm": warm,
                          "load_average": load}
-        print(f"{page}: cold median {statistics.median(cold):.2f} s (max {max(cold):.2f} s), "
+        print(f"{page}: server render {statistics.median(fetched):.2f} s, "
+              f"browser cold median {statistics.median(cold):.2f} s (max {max(cold):.2f} s), "
               f"warm median {statistics.median(warm):.2f} s; load average {load:.1f}", flush=True)
     return results
 
@@ -169,7 +188,8 @@ def main() -> None:
     out.write_text(json.dumps({"date": f"{date.today()}", "machine": machine(), "label": args.label,
                                "runs": args.runs, "pages": results}, ensure_ascii=False, indent=1))
     for page, r in results.items():
-        print(f"| {date.today()} | {args.label} | {page} | {r['cold_median']:.2f} s | {r['cold_max']:.2f} s | "
+        print(f"| {date.today()} | {args.label} | {page} | {r['http_median']:.2f} s | {r['cold_median']:.2f} s | "
+              f"{r['cold_max']:.2f} s | "
               f"{r['warm_median']:.2f} s | {r['load_average']:.1f} |")
 
 
