@@ -16,7 +16,6 @@ from grader.audit.log import GENESIS, Entry, chain, entries
 from grader.audit.tables import AUDITED, Audited, current_states
 from grader.gradebook.models import AuditHeadRow
 
-
 _MISSING: dict[str, Any] = {}  # no entry for the row (compared by identity)
 
 
