@@ -9,6 +9,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from nbgrader.api import Student
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
@@ -146,3 +149,17 @@ def test_the_hub_user_is_recorded_and_gets_the_attempt_their_code_gets(engine: E
     assert _try(engine, seat.admission_no, seat.code, OPENS) == hub
     with Session(engine) as session:
         assert session.scalars(select(SignInRow.outcome).order_by(SignInRow.id)).all() == ["hub", "ok"]
+
+
+ANY = st.text(alphabet=st.characters(codec=None, categories=None) | st.characters(categories=["Cs"]), max_size=80)
+
+
+@hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(number=ANY | st.just("s1-0001"), code=ANY, client=ANY)
+def test_any_text_in_any_field_is_refused_with_a_reason_never_raised(engine: Engine, released: list[str],
+                                                                    number: str, code: str, client: str) -> None:
+    with Session(engine) as session:
+        if session.get(SittingCandidateRow, "s1-0001") is None:
+            _seats(engine, released)
+    outcome = _try(engine, number, code, OPENS, client=client)
+    assert isinstance(outcome, str) and outcome  # a Chinese reason, logged and committed
