@@ -305,3 +305,14 @@ def test_the_certificate_page_names_its_public_address_or_the_one_it_was_reached
     text = verify_help_html("http://10.1.2.3:8869/")
     assert "http://10.1.2.3:8869/" in text and "Ed25519" not in text and "qinglian" not in text
     assert "核验地址" not in verify_help_html("")
+
+
+def test_a_missing_page_says_so_in_chinese_and_asks_for_nothing_outside(site: dict[str, Site]) -> None:
+    s = site["courses"]
+    with chromium_page() as page:
+        watch = offline(page)
+        response = page.goto(f"{_base(s.plain)}/voila/render/no_such_module.ipynb")
+        assert response is not None and response.status == 404
+        page.get_by_text("找不到该页面").wait_for()
+        page.screenshot(path=str(s.shots / "missing.png"), full_page=True)
+        assert watch.outside == [] and watch.page_errors == []
