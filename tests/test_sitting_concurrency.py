@@ -7,14 +7,15 @@ import multiprocessing
 from datetime import datetime, timedelta
 
 from nbgrader.api import Gradebook, Student
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, event, func, select, text
 from sqlalchemy.orm import Session
 
-from grader.gradebook.models import AnswerEventRow, AttemptRow, SubmissionRow
+from grader.gradebook.engine import connect
+from grader.gradebook.models import AnswerEventRow, AttemptRow, SittingCandidateRow, SubmissionRow
 from grader.paper.store import load_keys
 from grader.settings import Settings
 from grader.sitting.answers import save
-from grader.sitting.attempt import resume
+from grader.sitting.attempt import enter, resume
 from grader.sitting.presentation import PresentedItem
 from grader.sitting.seats import Seat, create_sitting
 from grader.sitting.signin import sign_in
@@ -132,3 +133,33 @@ def test_concurrent_saves_from_four_processes_lose_nothing(settings: Settings, e
     for n, item in enumerate(own):  # each process's last word on its own item is what is kept
         assert again.answers[item.item.position] == plans[n][-2][1]
     assert again.answers[shared.item.position] in {plan[-1][1] for plan in plans}
+
+
+def test_a_twin_that_gets_past_the_lock_is_refused_by_the_database_and_the_first_attempt_returned(
+        settings: Settings, engine: Engine, released: list[str]) -> None:
+    """Another process inserts the seat's attempt between our look and our insert (as it could if
+    a lock were missing): the partial unique index refuses ours, and we get theirs."""
+    (seat,) = _seats(engine, released)
+    other = connect(settings.db_url)
+    theirs: list[int] = []
+
+    def meanwhile(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.startswith("INSERT INTO ql_attempt") and not theirs:
+            with other.begin() as connection:
+                theirs.append(connection.execute(text(
+                    "INSERT INTO ql_attempt (admission_no, number, started_at, deadline) "
+                    "VALUES (:a, 1, :t, :d) RETURNING id"),
+                    {"a": seat.admission_no, "t": OPENS, "d": OPENS + timedelta(hours=1)}).scalar_one())
+
+    event.listen(engine, "before_cursor_execute", meanwhile)
+    try:
+        with Session(engine) as session, session.begin():
+            row = session.get(SittingCandidateRow, seat.admission_no)
+            assert row is not None
+            view = enter(session, row, OPENS)  # without lock_seat
+    finally:
+        event.remove(engine, "before_cursor_execute", meanwhile)
+        other.dispose()
+    assert view.attempt_id == theirs[0]
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(AttemptRow)) == 1
