@@ -14,7 +14,7 @@ from grader.gradebook.engine import connect
 from grader.sitting.answers import save
 from grader.sitting.errors import SittingError
 from grader.sitting.signin import sign_in
-from grader.sitting.submission import close_expired
+from grader.sitting.submission import close_expired, submit_attempt
 
 SECRET = b"test-secret-of-the-workspace-32b"
 
@@ -70,3 +70,14 @@ def sweep(db_url: str, root: str, now: datetime, barrier: Barrier) -> list[str]:
         closed = close_expired(session, Path(root), now, grade=False)
     engine.dispose()
     return closed
+
+
+def save_then_submit(db_url: str, root: str, attempt_id: int, admission_no: str, answers: list[tuple[int, str]],
+                     now: datetime, barrier: Barrier) -> list[tuple[int, str, bool]]:
+    """Saves like save_many, then hands the attempt in while the other processes still save."""
+    acknowledged = save_many(db_url, attempt_id, admission_no, answers, now, barrier)
+    engine = connect(db_url)
+    with Session(engine) as session, session.begin():
+        submit_attempt(session, Path(root), attempt_id, now, how="candidate", admission_no=admission_no)
+    engine.dispose()
+    return acknowledged

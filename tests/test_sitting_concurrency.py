@@ -20,7 +20,7 @@ from grader.sitting.presentation import PresentedItem
 from grader.sitting.seats import Seat, create_sitting
 from grader.sitting.signin import sign_in
 from grader.sitting.submission import close_expired, grade_attempt, submit_attempt
-from tests.sitting_workers import SECRET, save_many, sign_in_many, sweep
+from tests.sitting_workers import SECRET, save_many, save_then_submit, sign_in_many, sweep
 
 OPENS = datetime(2026, 12, 1, 9, 0)
 SPAWN = multiprocessing.get_context("spawn")  # a fresh interpreter each, like separate servers
@@ -163,3 +163,32 @@ def test_a_twin_that_gets_past_the_lock_is_refused_by_the_database_and_the_first
     assert view.attempt_id == theirs[0]
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(AttemptRow)) == 1
+
+
+def test_no_save_lands_after_its_attempt_was_handed_in(settings: Settings, engine: Engine,
+                                                        released: list[str]) -> None:
+    """Three processes keep saving while a fourth hands the attempt in: what was handed in is
+    exactly what the gradebook holds, and every save after it was refused."""
+    (seat,) = _seats(engine, released)
+    with Session(engine) as session, session.begin():
+        view = sign_in(session, SECRET, seat.admission_no, seat.code, client="t", now=OPENS)
+    items = list(view.items)[:4]
+    plans = [[(item.item.position, value) for value in _values(item, n) * 4] for n, item in enumerate(items)]
+    at = OPENS + timedelta(minutes=1)
+    with SPAWN.Manager() as manager, SPAWN.Pool(4) as pool:
+        barrier = manager.Barrier(4)
+        jobs = [pool.apply_async(save_many, (settings.db_url, view.attempt_id, seat.admission_no, plan, at, barrier))
+                for plan in plans[:3]]
+        jobs.append(pool.apply_async(save_then_submit, (settings.db_url, str(settings.root), view.attempt_id,
+                                                        seat.admission_no, plans[3][:3], at, barrier)))
+        for job in jobs:
+            job.get()
+    with Session(engine) as session:
+        (handed_in,) = session.scalars(select(SubmissionRow.answers)).all()
+        again = resume(session, view.attempt_id, seat.admission_no, at)
+        refused = session.scalars(select(AnswerEventRow.reason).where(AnswerEventRow.accepted.is_(False))).all()
+    names = {p.item.position: p.item.name for p in view.items}
+    stored = {names[position]: item.to_paper(again.answers[position])
+              for item in view.items for position in [item.item.position] if position in again.answers}
+    assert handed_in == stored
+    assert set(refused) <= {"已交卷"}
