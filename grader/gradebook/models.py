@@ -192,7 +192,8 @@ class AttemptRow(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime)
     deadline: Mapped[datetime] = mapped_column(DateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-    submitted_how: Mapped[str | None] = mapped_column(String(16), nullable=True)  # candidate | timeout | ...
+    # candidate | timeout | switches | proctor | void (a twin closed by migration 0009)
+    submitted_how: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
     # one attempt per (seat, number), and at most one open attempt per seat, whatever two browsers do
     __table_args__ = (Index("uq_ql_attempt_number", "admission_no", "number", unique=True),

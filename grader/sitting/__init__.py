@@ -23,13 +23,14 @@ grader.sitting.seats       Seat(admission_no, code, student_id, assignment)
                            sittings(session) -> list[SittingInfo]
 grader.sitting.signin      sign_in(session, secret, admission_no, code, *, client, now) -> AttemptView
                                (5 wrong codes lock the seat 10 min; 20 failures / 10 min per client;
-                               every try is a ql_sign_in row)
+                               every try is a ql_sign_in row: commit also on SittingError; with no
+                               attempt left it returns the handed-in one, to show its result)
                            sign_in_hub_user(session, student_id, *, client, now) -> AttemptView
 grader.sitting.attempt     AttemptView (frozen; items, answers, marked, saved_at, deadline, ...)
                            resume(session, attempt_id, admission_no, now) -> AttemptView   (cookie)
                            attempt_for(session, attempt_id) -> AttemptView                   (staff)
                            unanswered(view) -> list[int]
-                           start_or_resume / start_for_user: the old names, kept for old callers
+                           start_or_resume(..., *, secret) / start_for_user: the old names, kept
 grader.sitting.briefing    Briefing (frozen): name, unit, sitting and paper titles, minutes, item
                            count, points and scoring rule per type, total, pass mark, show_score
                            briefing(session, attempt_id, admission_no) -> Briefing
@@ -53,17 +54,19 @@ grader.sitting.submission  Submitted(attempt_id, admission_no, student_id, assig
                            expire(session, root, now) -> list[Submitted]   (close only, short)
                            grade_submitted(session, root, submitted, *, actor)  (then, apart)
 grader.sitting.results     ResultView (frozen): graded, score, total, objective_total, pass_mark,
-                               status in {"pending", "passed", "failed", "pending_manual"}, shown
+                               status in {"pending", "passed", "failed", "pending_manual"}, flagged,
+                               shown (the paper lets the candidate see it); .status_text
                            result_view(session, attempt_id) -> ResultView
 grader.sitting.proctor     SeatStatus (frozen): admission_no, student_id, name, unit, assignment,
                                state in {"未登录", "作答中", "已交卷", "已锁定"}, answered, items,
-                               last_save, switches, attempt_id, deadline; .label "作答中 12/40"
+                               last_save, switches, attempt_id, deadline, locked; .label "作答中 12/40"
                            seat_table(session, sitting_id, now) -> list[SeatStatus]
                            unlock(session, admission_no, *, actor, reason, now)
                            extend(session, admission_no, minutes, *, actor, reason, now) -> datetime
                            force_submit(session, root, admission_no, *, actor, reason, now) -> Submitted
                            reopen(session, admission_no, minutes, *, actor, reason, now) -> datetime
                            actions(session, sitting_id) -> list[ProctorAction]
-grader.sitting.tickets     ticket_pdf(tickets) -> bytes; tickets_for(session, sitting_id, codes_csv,
-                               place) -> list[Ticket]
+grader.sitting.tickets     read_codes(list_csv) -> {admission_no: code}
+                           tickets_for(session, sitting_id, codes, place) -> list[Ticket]
+                           ticket_pdf(tickets) -> bytes   (A4, a page each, embedded CJK font)
 """
