@@ -7,10 +7,13 @@ known as a JupyterHub user (the single-user server's JUPYTERHUB_USER, which the 
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
 import signal
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -184,15 +187,35 @@ def test_known_learner_follows_the_catalogue_link_from_a_module_back_to_the_inde
     with chromium_page() as page:
         watch = _visit(page, f"{_base(s.plain)}/voila/render/{module.id}.ipynb")
         _sign_in(page, LEARNER, NAME)
+        page.get_by_text("当前学员").wait_for()
+        left = _kernel_id(page)
         page.locator(".ql-header").get_by_role("link", name="课程目录").click()
         page.wait_for_url("**/index.ipynb?learner=*")
         wait_rendered(page)
+        assert _gone(f"{_base(s.plain)}/api/kernels/{left}")  # the page left shut its kernel down
         page.locator(".ql-modules").wait_for()
         page.locator(".ql-modules").get_by_role("link", name=module.title).click()
         page.wait_for_url(f"**/{module.id}.ipynb?learner=*")
         wait_rendered(page)
         page.get_by_text("当前学员").wait_for()
         _done(page, watch, s.shots, "module-then-index")
+
+
+def _kernel_id(page) -> str:  # type: ignore[no-untyped-def]
+    return str(json.loads(page.locator("#jupyter-config-data").text_content() or "{}")["kernelId"])
+
+
+def _gone(url: str, within: float = 20) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                pass
+        except urllib.error.HTTPError as error:
+            if error.code == 404:
+                return True
+        time.sleep(0.5)
+    return False
 
 
 @pytest.mark.parametrize("visitor", VISITORS)

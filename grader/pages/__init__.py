@@ -31,7 +31,12 @@ def voila_args() -> list[str]:
     """Options for `voila` and for `jupyter lab` (its Voila extension reads the same traits). The
     template cannot be swapped from the address (?voila-template=lab would bring the CDN back)."""
     return [f"--VoilaConfiguration.template={TEMPLATE}", "--VoilaConfiguration.allow_template_override=NO",
-            *(f"--VoilaConfiguration.extension_allowlist={name}" for name in PAGE_EXTENSIONS)]
+            *(f"--VoilaConfiguration.extension_allowlist={name}" for name in PAGE_EXTENSIONS),
+            # A page being left asks Voila to shut its kernel down (a beacon carrying the _xsrf cookie),
+            # but Voila's page never sets that cookie: the request was refused (403) and every page view
+            # left a kernel idling until culled. The only such requests name a kernel by its random id,
+            # which another site cannot know. (Standalone Voila; JupyterLab ignores this class.)
+            "--Voila.tornado_settings=disable_check_xsrf=True"]
 
 
 def template_env(environ: Mapping[str, str]) -> dict[str, str]:
