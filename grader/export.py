@@ -6,10 +6,10 @@ import csv
 from collections.abc import Sequence
 from pathlib import Path
 
-from nbgrader.api import Assignment, Grade, GradeCell, Notebook, Student, SubmittedAssignment, SubmittedNotebook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from grader.gradebook import nbgrader_tables as nb
 from grader.gradebook.models import ItemResultRow, PaperItemRow, ResultRow
 
 NBGRADER_COLUMNS = ("assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
@@ -17,35 +17,40 @@ NBGRADER_COLUMNS = ("assignment", "duedate", "timestamp", "student_id", "last_na
 
 
 def _max_scores(session: Session) -> dict[str, float]:
-    rows = session.execute(select(Assignment.name, func.coalesce(func.sum(GradeCell.max_score), 0.0))
-                           .join(Notebook, Notebook.assignment_id == Assignment.id)
-                           .join(GradeCell, GradeCell.notebook_id == Notebook.id).group_by(Assignment.name))
+    assignment, cell, grade_cell = nb.assignment, nb.base_cell, nb.grade_cells
+    rows = session.execute(select(assignment.c.name, func.coalesce(func.sum(grade_cell.c.max_score), 0.0))
+                           .join(nb.notebook, nb.notebook.c.assignment_id == assignment.c.id)
+                           .join(cell, cell.c.notebook_id == nb.notebook.c.id)
+                           .join(grade_cell, grade_cell.c.id == cell.c.id).group_by(assignment.c.name))
     return {name: float(total) for name, total in rows}
 
 
 def _scores(session: Session) -> dict[tuple[str, str], tuple[object, float, float]]:
     """(assignment, student) -> (timestamp, raw score, late penalty), as nbgrader computes them."""
-    score = func.coalesce(Grade.manual_score, Grade.auto_score, 0.0) + func.coalesce(Grade.extra_credit, 0.0)
+    grade, sub, snb, assignment = nb.grade.c, nb.submitted_assignment, nb.submitted_notebook, nb.assignment
+    score = func.coalesce(grade.manual_score, grade.auto_score, 0.0) + func.coalesce(grade.extra_credit, 0.0)
     rows = session.execute(
-        select(Assignment.name, SubmittedAssignment.student_id, SubmittedAssignment.timestamp,
+        select(assignment.c.name, sub.c.student_id, sub.c.timestamp,
                func.coalesce(func.sum(score), 0.0),
-               func.coalesce(func.max(SubmittedNotebook.late_submission_penalty), 0.0))
-        .join(SubmittedAssignment, SubmittedAssignment.assignment_id == Assignment.id)
-        .join(SubmittedNotebook, SubmittedNotebook.assignment_id == SubmittedAssignment.id)
-        .join(Grade, Grade.notebook_id == SubmittedNotebook.id)
-        .group_by(Assignment.name, SubmittedAssignment.student_id, SubmittedAssignment.timestamp))
+               func.coalesce(func.max(snb.c.late_submission_penalty), 0.0))
+        .join(sub, sub.c.assignment_id == assignment.c.id)
+        .join(snb, snb.c.assignment_id == sub.c.id)
+        .join(nb.grade, grade.notebook_id == snb.c.id)
+        .group_by(assignment.c.name, sub.c.student_id, sub.c.timestamp))
     return {(a, s): (t, float(raw), float(late)) for a, s, t, raw, late in rows}
 
 
 def totals(session: Session, assignments: Sequence[str] = ()) -> list[dict[str, object]]:
     """One row per assignment and student, with the columns and values of `nbgrader export`
     (a student with no submission scores 0)."""
-    names = [a for a in session.scalars(select(Assignment.name).order_by(Assignment.name))
+    assignment, student = nb.assignment.c, nb.student.c
+    names = [a for a in session.scalars(select(assignment.name).order_by(assignment.name))
              if not assignments or a in assignments]
-    students = session.execute(select(Student.id, Student.last_name, Student.first_name, Student.email)
-                               .order_by(Student.last_name, Student.first_name)).all()
+    students = session.execute(select(student.id, student.last_name, student.first_name, student.email)
+                               .order_by(student.last_name, student.first_name)).all()
     max_scores, scores = _max_scores(session), _scores(session)
-    duedates: dict[str, object] = dict(session.execute(select(Assignment.name, Assignment.duedate)).all())
+    duedates: dict[str, object] = {name: due for name, due in session.execute(select(assignment.name,
+                                                                                    assignment.duedate))}
     rows = []
     for name in names:
         for student_id, last, first, email in students:

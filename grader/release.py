@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-
-from nbgrader.converters import GenerateAssignment
-from nbgrader.coursedir import CourseDirectory
-from traitlets.config import Config
-from traitlets.config.loader import PyFileConfigLoader
+from typing import TYPE_CHECKING
 
 from grader.paper.notebook import NOTEBOOK_NAME
+
+if TYPE_CHECKING:  # nbgrader loads only for a release, not for the graders that find released files here
+    from traitlets.config import Config
 
 _LEAK_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "normalize_choice(",
                  "normalize_fill(", "评分要点")
@@ -24,6 +23,9 @@ class ReleaseError(Exception):
 
 def nbgrader_settings(root: Path) -> Config:
     """The workspace's nbgrader_config.py, loaded the way nbgrader loads it."""
+    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
+
     config = Config()
     if (root / "nbgrader_config.py").exists():
         config.merge(PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config())
@@ -52,6 +54,9 @@ def key_leaks(released: dict[str, object]) -> list[str]:
 def release(root: Path, assignment: str) -> Path:
     """Write release/<assignment>/ exactly as `nbgrader generate_assignment` does, registering the
     assignment in nbgrader's gradebook; refuse (and remove the release) if any key is left."""
+    from nbgrader.converters import GenerateAssignment
+    from nbgrader.coursedir import CourseDirectory
+
     config = nbgrader_settings(root)
     coursedir = CourseDirectory(config=config, root=str(root))
     coursedir.assignment_id = assignment

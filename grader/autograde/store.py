@@ -11,21 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
 
-from nbgrader.api import (
-    Assignment,
-    Comment,
-    Grade,
-    GradeCell,
-    Notebook,
-    SolutionCell,
-    Student,
-    SubmittedAssignment,
-    SubmittedNotebook,
-)
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from grader.autograde.grade import GradedItem, GradedSubmission
+from grader.gradebook import nbgrader_tables as nb
 from grader.gradebook.models import GradingIssueRow, ItemResultRow, ResultRow
 from grader.paper.notebook import NOTEBOOK_NAME
 from grader.scoring import Verdict
@@ -68,15 +58,15 @@ class NotReleasedError(Exception):
 
 def nbgrader_cells(session: Session, assignment: str) -> NbgraderCells:
     row = session.execute(
-        select(Assignment.id, Notebook.id).join(Notebook, Notebook.assignment_id == Assignment.id)
-        .where(Assignment.name == assignment, Notebook.name == NOTEBOOK_NAME)).first()
+        select(nb.assignment.c.id, nb.notebook.c.id)
+        .join(nb.notebook, nb.notebook.c.assignment_id == nb.assignment.c.id)
+        .where(nb.assignment.c.name == assignment, nb.notebook.c.name == NOTEBOOK_NAME)).first()
     if row is None:
         raise NotReleasedError(f"nbgrader 的成绩库中没有 {assignment}（先运行 qinglian release {assignment}）")
     assignment_id, notebook_id = row
-    grade: dict[str, str] = dict(session.execute(
-        select(GradeCell.name, GradeCell.id).where(GradeCell.notebook_id == notebook_id)).all())
-    solution: dict[str, str] = dict(session.execute(
-        select(SolutionCell.name, SolutionCell.id).where(SolutionCell.notebook_id == notebook_id)).all())
+    grade, solution = ({name: cell_id for name, cell_id in session.execute(
+        select(nb.base_cell.c.name, nb.base_cell.c.id).join(kind, kind.c.id == nb.base_cell.c.id)
+        .where(nb.base_cell.c.notebook_id == notebook_id))} for kind in (nb.grade_cells, nb.solution_cells))
     return NbgraderCells(assignment_id, notebook_id, grade, solution)
 
 
@@ -115,22 +105,21 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[Row]) -> None:
 def _ensure_students(session: Session, students: Sequence[str]) -> None:
     existing: set[str] = set()
     for chunk in _chunks(students):
-        existing.update(session.scalars(select(Student.id).where(Student.id.in_(chunk))))
+        existing.update(session.scalars(select(nb.student.c.id).where(nb.student.c.id.in_(chunk))))
     missing = [{"id": s} for s in students if s not in existing]
     if missing:
-        session.execute(insert(_table(Student)), missing)
+        session.execute(insert(nb.student), missing)
 
 
 def _existing(session: Session, cells: NbgraderCells, students: Sequence[str]) -> dict[str, tuple[str, str]]:
     """student -> (submitted_assignment id, submitted_notebook id), through nbgrader's unique indexes."""
     found: dict[str, tuple[str, str]] = {}
+    sub, snb = nb.submitted_assignment, nb.submitted_notebook
     for chunk in _chunks(students):
-        found.update((student, (sub, nb)) for student, sub, nb in session.execute(
-            select(SubmittedAssignment.student_id, SubmittedAssignment.id, SubmittedNotebook.id)
-            .join(SubmittedNotebook, (SubmittedNotebook.notebook_id == cells.notebook_id)
-                  & (SubmittedNotebook.assignment_id == SubmittedAssignment.id))
-            .where(SubmittedAssignment.assignment_id == cells.assignment_id,
-                   SubmittedAssignment.student_id.in_(chunk))))
+        found.update((student, (sub_id, nb_id)) for student, sub_id, nb_id in session.execute(
+            select(sub.c.student_id, sub.c.id, snb.c.id)
+            .join(snb, (snb.c.notebook_id == cells.notebook_id) & (snb.c.assignment_id == sub.c.id))
+            .where(sub.c.assignment_id == cells.assignment_id, sub.c.student_id.in_(chunk))))
     return found
 
 
@@ -140,9 +129,9 @@ def _previous_manual(session: Session, cells: NbgraderCells,
     essay_cells = [cell_id for name, cell_id in cells.grade_cells.items() if name in cells.solution_cells]
     found = {}
     for chunk in _chunks(notebooks):
-        found.update({(nb, cell): (manual, extra) for nb, cell, manual, extra in session.execute(
-            select(Grade.notebook_id, Grade.cell_id, Grade.manual_score, Grade.extra_credit)
-            .where(Grade.cell_id.in_(essay_cells), Grade.notebook_id.in_(chunk)))})
+        found.update({(nb_id, cell): (manual, extra) for nb_id, cell, manual, extra in session.execute(
+            select(nb.grade.c.notebook_id, nb.grade.c.cell_id, nb.grade.c.manual_score, nb.grade.c.extra_credit)
+            .where(nb.grade.c.cell_id.in_(essay_cells), nb.grade.c.notebook_id.in_(chunk)))})
     return found
 
 
@@ -176,7 +165,7 @@ def _grade_and_comment(g: GradedSubmission, item: GradedItem, cells: NbgraderCel
 def _nbgrader_rows(session: Session, cells: NbgraderCells, assignment: str,
                    graded: Sequence[GradedSubmission], new_id: _Ids) -> _Rows:
     existing = _existing(session, cells, [g.student for g in graded])
-    manual = _previous_manual(session, cells, [nb for _, nb in existing.values()]) if existing else {}
+    manual = _previous_manual(session, cells, [nb_id for _, nb_id in existing.values()]) if existing else {}
     previous = _previous_responses(session, assignment, list(existing)) if existing else {}
     rows = _Rows({k: [] for k in ("sub", "nb", "grade", "comment")}, {k: [] for k in ("sub", "nb", "grade", "comment")})
     for g in graded:
@@ -202,18 +191,17 @@ def _nbgrader_rows(session: Session, cells: NbgraderCells, assignment: str,
 def _update_in_place(session: Session, rows: dict[str, list[Row]]) -> None:
     if not rows["sub"]:
         return
-    sub, nb = _table(SubmittedAssignment), _table(SubmittedNotebook)
+    sub, snb = nb.submitted_assignment, nb.submitted_notebook
     session.execute(update(sub).where(sub.c.id == bindparam("b_id")).values(timestamp=bindparam("timestamp")),
                     [{"b_id": r["id"], "timestamp": r["timestamp"]} for r in rows["sub"]])
-    session.execute(update(nb).where(nb.c.id == bindparam("b_id")).values(flagged=bindparam("flagged")),
+    session.execute(update(snb).where(snb.c.id == bindparam("b_id")).values(flagged=bindparam("flagged")),
                     [{"b_id": r["id"], "flagged": r["flagged"]} for r in rows["nb"]])
-    for model, columns in ((Grade, ("auto_score", "manual_score", "extra_credit", "needs_manual_grade")),
-                           (Comment, ("auto_comment",))):
-        table = _table(model)
+    for table, columns in ((nb.grade, ("auto_score", "manual_score", "extra_credit", "needs_manual_grade")),
+                           (nb.comment, ("auto_comment",))):
         statement = (update(table).where(table.c.cell_id == bindparam("b_cell"),
                                          table.c.notebook_id == bindparam("b_nb"))
                      .values({column: bindparam(column) for column in columns}))
-        key = "grade" if model is Grade else "comment"
+        key = "grade" if table is nb.grade else "comment"
         session.execute(statement, [{"b_cell": r["cell_id"], "b_nb": r["notebook_id"],
                                      **{c: r[c] for c in columns}} for r in rows[key]])
 
@@ -224,9 +212,9 @@ def store_nbgrader(session: Session, cells: NbgraderCells, assignment: str,
     the previous responses (used to keep or drop manual scores) out of `current`."""
     _ensure_students(session, [g.student for g in graded])
     rows = _nbgrader_rows(session, cells, assignment, graded, _Ids())
-    for model, key in ((SubmittedAssignment, "sub"), (SubmittedNotebook, "nb"), (Grade, "grade"),
-                       (Comment, "comment")):
-        bulk_insert(session, _table(model), rows.new[key])
+    for table, key in ((nb.submitted_assignment, "sub"), (nb.submitted_notebook, "nb"), (nb.grade, "grade"),
+                       (nb.comment, "comment")):
+        bulk_insert(session, table, rows.new[key])
     _update_in_place(session, rows.updated)
 
 

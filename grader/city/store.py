@@ -16,7 +16,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from nbgrader.api import Grade, SubmittedAssignment, SubmittedNotebook
 from sqlalchemy import Boolean, DateTime, Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
@@ -27,6 +26,7 @@ from grader.city.nbgrader import GRADE_COLUMNS as NB_GRADE_COLUMNS
 from grader.city.nbgrader import NOTEBOOK_COLUMNS, SUBMISSION_COLUMNS, Ids, PaperCells, add_papers, essay_rows
 from grader.city.plan import CityError, CityPlan, CitySpec, plan_city
 from grader.city.records import CREDIT_COLUMNS, GATE_COLUMNS, study_credits
+from grader.gradebook import nbgrader_tables as nb
 from grader.gradebook.models import (
     GateRecordRow,
     GradingRunRow,
@@ -86,16 +86,14 @@ def insert_rows(session: Session, table: Table, columns: Sequence[str], rows: Se
 
 
 def _roster(session: Session, plan: CityPlan) -> None:
-    from nbgrader.api import Student
-
     if session.scalar(select(func.count()).select_from(PersonRow)):
         raise CityError("数据库中已有人员名单：模拟城市只能生成在空的成绩库中")
     insert_rows(session, _table(UnitRow), ("name", "parent", "kind"),
                 [(u.name, u.parent, u.kind) for u in plan.units])
     insert_rows(session, _table(PersonRow), ("id", "name", "id_number", "unit", "rank", "category"),
                 [(p.id, p.name, p.id_number, p.unit, p.rank, p.category) for p in plan.people])
-    known = set(session.scalars(select(Student.id)))
-    insert_rows(session, _table(Student), ("id", "last_name", "first_name"),
+    known = set(session.scalars(select(nb.student.c.id)))
+    insert_rows(session, nb.student, ("id", "last_name", "first_name"),
                 [(p.id, p.name[:1], p.name[1:]) for p in plan.people if p.id not in known])
 
 
@@ -133,9 +131,10 @@ def _write(session: Session, chunk: Chunk, cells: dict[str, PaperCells], new_id:
     insert_rows(session, _table(ItemResultRow), ITEM_COLUMNS, chunk.items)
     insert_rows(session, _table(GateRecordRow), GATE_COLUMNS, chunk.gates)
     submissions, notebooks, grades = essay_rows(chunk.essays, cells, new_id)
-    for model, columns, rows in ((SubmittedAssignment, SUBMISSION_COLUMNS, submissions),
-                                 (SubmittedNotebook, NOTEBOOK_COLUMNS, notebooks), (Grade, NB_GRADE_COLUMNS, grades)):
-        insert_rows(session, _table(model), columns, rows)
+    for table, columns, rows in ((nb.submitted_assignment, SUBMISSION_COLUMNS, submissions),
+                                 (nb.submitted_notebook, NOTEBOOK_COLUMNS, notebooks),
+                                 (nb.grade, NB_GRADE_COLUMNS, grades)):
+        insert_rows(session, table, columns, rows)
     return Counter(results=len(chunk.results), current=sum(1 for row in chunk.results if row[-1]),
                    items=len(chunk.items), gates=len(chunk.gates),
                    marks=sum(1 for row in grades if row[4] is not None))

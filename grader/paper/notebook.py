@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any
-
-import nbformat
-from nbformat.notebooknode import NotebookNode
+from typing import TYPE_CHECKING, Any
 
 from grader.bank import ITEM_TYPES
 from grader.paper.draw import Paper, PaperItem
 from grader.scoring import rules_source
+
+if TYPE_CHECKING:  # nbformat (and jsonschema under it) loads only when a paper is written
+    from nbformat.notebooknode import NotebookNode
 
 NOTEBOOK_NAME = "paper"  # every assignment has one notebook: paper.ipynb
 ANSWER_HINT = "# 本题由系统自动评分"
@@ -27,6 +27,8 @@ def _nbgrader(grade_id: str, *, grade: bool = False, solution: bool = False, loc
 
 
 def _markdown(source: str, grade_id: str, **qinglian: object) -> NotebookNode:
+    import nbformat
+
     cell: NotebookNode = nbformat.v4.new_markdown_cell(source)
     cell.metadata["nbgrader"] = _nbgrader(grade_id, locked=True)
     if qinglian:
@@ -53,6 +55,8 @@ def _hidden_test(entry: PaperItem) -> str:
 
 
 def _item_cells(entry: PaperItem) -> list[NotebookNode]:
+    import nbformat
+
     item = entry.item
     info = {"item": item.id, "type": item.type, "options": item.letters, "points": entry.points}
     stem = _markdown(_stem(entry), f"{entry.name}-stem", **info)
@@ -87,6 +91,8 @@ def _header(paper: Paper) -> str:
 
 
 def paper_notebook(paper: Paper) -> NotebookNode:
+    import nbformat
+
     """The nbgrader source notebook of a paper. Pure: the same paper gives the same notebook."""
     cells = [_markdown(_header(paper), "header")]
     for index, section in enumerate(paper.sections, start=1):

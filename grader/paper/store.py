@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import nbformat
 from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
@@ -105,6 +104,8 @@ def build_papers(session: Session, root: Path, blueprint: Blueprint,
         record_paper(session, paper)
         path = source_path(root, paper.assignment)
         path.parent.mkdir(parents=True, exist_ok=True)
+        import nbformat  # loads only here: every grading command reads keys from this module
+
         nbformat.write(paper_notebook(paper), path)
         paths.append(path)
     return paths
