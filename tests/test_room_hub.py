@@ -25,6 +25,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from grader.gradebook.models import AttemptRow, PersonRow, SignInRow, UnitRow
+from grader.paper.store import build_from_files
+from grader.release import release
 from grader.room.keys import COOKIE_SECRET, FOLDER, STAFF_TOKEN
 from grader.settings import Settings
 from grader.sitting.codes import load_secret
@@ -32,6 +34,8 @@ from grader.sitting.seats import Seat, create_sitting
 from tests.browser import chromium_page, free_port, offline, wait_ready
 
 BIN = Path(sys.executable).parent
+REPO = Path(__file__).resolve().parent.parent
+EXAMS, SMALL_BLUEPRINT = REPO / "exams", REPO / "tests" / "data" / "integration" / "small.yaml"
 CHP = shutil.which("configurable-http-proxy")
 SERVICE = "exam-room"
 CANDIDATE, ADMIN, PASSWORD = "zhaoyi01", "jianli", "hub-test-password"  # the hub lower-cases user names
@@ -85,21 +89,28 @@ def _config(tmp: Path, settings: Settings, ports: dict[str, int], api_token: str
 
 
 @contextmanager
-def _hub(tmp: Path, config: Path, ready_url: str) -> Iterator[Path]:
+def _hub(tmp: Path, config: Path) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
+    """The hub, starting (it starts the room and its proxy); the caller waits for it to answer."""
     log = tmp / "hub.log"
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     with log.open("w") as out:
         hub = subprocess.Popen([str(BIN / "jupyterhub"), "-f", str(config)], cwd=tmp, env=env, stdout=out,
                                stderr=subprocess.STDOUT)
     try:
-        wait_ready(hub, ready_url, log, timeout=60)
-        yield log
+        yield hub, log
     finally:
         hub.terminate()  # the hub stops its managed services and its proxy
         try:
             hub.wait(timeout=30)
         except subprocess.TimeoutExpired:
             hub.kill()
+
+
+def _one_paper(settings: Settings, engine: Engine) -> str:
+    with Session(engine) as session, session.begin():
+        paths = build_from_files(session, settings.root, SMALL_BLUEPRINT, [EXAMS / "banks"])
+    release(settings.root, paths[0].parent.name)
+    return paths[0].parent.name
 
 
 def _hub_user(base: str, name: str, token: str) -> dict[str, Any]:
@@ -117,16 +128,16 @@ def _hub_sign_in(page: Any, name: str) -> None:
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_hub_user_with_a_seat_enters_without_a_code_and_hands_in_without_a_server(
-        settings: Settings, engine: Engine, released: list[str], tmp_path: Path) -> None:
-    seat = _seat(settings, engine, released[0])
+        settings: Settings, engine: Engine, tmp_path: Path) -> None:
     hub_dir = tmp_path / "hub"
     hub_dir.mkdir()
     ports = {name: free_port() for name in ("public", "hub", "proxy_api", "room")}
     api_token = secrets.token_hex(16)
     base = f"http://127.0.0.1:{ports['public']}/"
     room = f"{base}services/{SERVICE}/"
-    with _hub(hub_dir, _config(hub_dir, settings, ports, api_token), f"{room}static/room.css") as log, \
-            chromium_page() as page:
+    with _hub(hub_dir, _config(hub_dir, settings, ports, api_token)) as (hub, log), chromium_page() as page:
+        seat = _seat(settings, engine, _one_paper(settings, engine))  # while the hub starts
+        wait_ready(hub, f"{room}static/room.css", log, timeout=60)
         watch = offline(page)
         page.goto(room)  # not signed in to the hub: the hub's login page, then back through OAuth
         _hub_sign_in(page, CANDIDATE)
