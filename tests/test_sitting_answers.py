@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session
 
 from grader.gradebook.models import AnswerEventRow, AnswerRow
 from grader.scoring import MAX_ANSWER_CHARS
+from grader.settings import Settings
 from grader.sitting.answers import save
 from grader.sitting.attempt import AttemptView, resume
 from grader.sitting.seats import create_sitting
 from grader.sitting.signin import sign_in
+from grader.sitting.submission import submit_attempt
 
 OPENS = datetime(2026, 12, 1, 9, 0)
 SECRET = b"test-secret-of-the-workspace-32b"
@@ -71,10 +73,24 @@ def test_a_lone_surrogate_is_refused_with_a_reason_and_logged_readably(engine: E
     assert logged == "答\\ud800案"
 
 
+def test_a_save_after_hand_in_or_time_up_says_the_attempt_is_closed(settings: Settings, engine: Engine,
+                                                                     view: AttemptView) -> None:
+    fill = _item(view, "fill")
+    with Session(engine) as session:
+        late = save(session, view.attempt_id, view.admission_no, fill, "x", view.deadline + timedelta(seconds=1))
+        assert (late.accepted, late.closed) == (False, True)
+        early = save(session, view.attempt_id, view.admission_no, fill, "\ud800", OPENS)
+        assert (early.accepted, early.closed) == (False, False)  # refused, but the attempt goes on
+        submit_attempt(session, settings.root, view.attempt_id, OPENS, how="proctor")
+        after = save(session, view.attempt_id, view.admission_no, fill, "x", OPENS)
+    assert (after.accepted, after.reason, after.closed) == (False, "已交卷", True)
+
+
 def test_values_that_are_not_text_are_refused(engine: Engine, view: AttemptView) -> None:
     for value in (None, 3, ["A"], {"a": 1}):
         assert _save(engine, view, _item(view, "single"), value) == (False, "答案格式不正确")
-    assert _save(engine, view, 10_000, "A") == (False, "没有这道题")
+    for position in (10_000, -1, 2**63, 2**200, True, "1", 1.0):
+        assert _save(engine, view, position, "A") == (False, "没有这道题")  # type: ignore[arg-type]
 
 
 @hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

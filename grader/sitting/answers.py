@@ -25,6 +25,7 @@ class Saved:
     value: str  # the canonical value now stored
     saved_at: datetime | None = None
     deadline: datetime | None = None  # the attempt's, so the page can re-anchor its clock
+    closed: bool = False  # the attempt takes no more saves (handed in, or its time is up): stop sending
 
 
 def loggable(value: object) -> str:
@@ -60,7 +61,8 @@ def _check(attempt: AttemptRow, seat: SittingCandidateRow, session: Session, pos
     if reason:
         return reason, ""
     assert isinstance(shown, str)
-    item = next((p for p in presented(session, seat) if p.item.position == position), None)
+    is_position = isinstance(position, int) and not isinstance(position, bool)  # 1.0 and True are not 1
+    item = next((p for p in presented(session, seat) if is_position and p.item.position == position), None)
     if item is None:
         return "没有这道题", ""
     canonical = item.to_paper(shown)
@@ -76,10 +78,12 @@ def save(session: Session, attempt_id: int, admission_no: str, position: int, sh
     except SittingError as error:
         return Saved(False, str(error), "")
     reason, canonical = _check(attempt, seat, session, position, shown, now)
-    session.add(AnswerEventRow(attempt_id=attempt.id, position=position if isinstance(position, int) else -1,
+    storable = isinstance(position, int) and not isinstance(position, bool) and 0 <= position < 2**31
+    session.add(AnswerEventRow(attempt_id=attempt.id, position=position if storable else -1,
                                value=loggable(shown), accepted=not reason, reason=reason, at=now))
+    closed = attempt.submitted_at is not None or now > attempt.deadline
     if reason:
-        return Saved(False, reason, "", None, attempt.deadline)
+        return Saved(False, reason, "", None, attempt.deadline, closed)
     row = session.get(AnswerRow, (attempt.id, position))
     if row is None:
         session.add(AnswerRow(attempt_id=attempt.id, position=position, value=canonical, saved_at=now))
