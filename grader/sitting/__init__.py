@@ -21,7 +21,8 @@ grader.sitting.seats       Seat(admission_no, code, student_id, assignment)
                            seat_list(session, seats) -> list[dict]       the printable admission list
                            reissue_codes(session, secret, sitting_id, *, every=False) -> list[Seat]
                            sittings(session) -> list[SittingInfo]
-grader.sitting.signin      sign_in(session, secret, admission_no, code, *, client, now) -> AttemptView
+grader.sitting.signin      sign_in(session, secret, admission_no, code, *, client, now,
+                               client_limit=20) -> AttemptView
                                (5 wrong codes lock the seat 10 min; 20 failures / 10 min per client;
                                every try is a ql_sign_in row: commit also on SittingError; with no
                                attempt left it returns the handed-in one, to show its result)
@@ -34,7 +35,7 @@ grader.sitting.attempt     AttemptView (frozen; items, answers, marked, saved_at
 grader.sitting.briefing    Briefing (frozen): name, unit, sitting and paper titles, minutes, item
                            count, points and scoring rule per type, total, pass mark, show_score
                            briefing(session, attempt_id, admission_no) -> Briefing
-grader.sitting.answers     Saved(accepted, reason, value, saved_at, deadline)
+grader.sitting.answers     Saved(accepted, reason, value, saved_at, deadline, closed)
                            save(session, attempt_id, admission_no, position, shown, now) -> Saved
                            save_answer(session, view, position, shown, now) -> Saved   (old name)
                            mark(session, attempt_id, admission_no, position, marked, now) -> None
