@@ -20,6 +20,7 @@ from grader.gradebook.models import AuditHeadRow, AuditRow
 from grader.staff.roles import Actor
 
 GENESIS = "0" * 64
+_AS_IS = (str, int, float, bool)
 
 
 def canonical(value: object) -> str:
@@ -39,6 +40,8 @@ def _plain(value: object) -> object:
 
 def plain(value: object) -> Any:
     """A column value as the log keeps it (dates as ISO text, bytes as their SHA-256)."""
+    if value is None or type(value) in _AS_IS:
+        return value  # what JSON gives back unchanged: a grading run logs ~50 such values per result
     return json.loads(canonical(value))
 
 

@@ -10,11 +10,11 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from nbgrader.api import Grade
 from sqlalchemy import Table, inspect, select
 from sqlalchemy.orm import Session
 
 from grader.audit.log import canonical, plain
+from grader.gradebook import nbgrader_tables
 from grader.gradebook.models import (
     CertificateRevocationRow,
     CertificateRow,
@@ -80,7 +80,7 @@ AUDITED: dict[str, Audited] = {a.name: a for a in (
     Audited(_table(UnitRow), _UNIT),
     Audited(_table(StaffRow), _STAFF, frozenset({"failed_tries", "locked_until"})),
     # nbgrader's own grades: only a manual score is ours to vouch for (formgrader writes it; audit sync logs it)
-    Audited(_table(Grade), _GRADE, frozenset({"notebook_id", "cell_id", "auto_score", "needs_manual_grade"}),
+    Audited(nbgrader_tables.grade, _GRADE, frozenset({"notebook_id", "cell_id", "auto_score", "needs_manual_grade"}),
             unlogged_ok=lambda row: row["manual_score"] is None),
 )}
 
