@@ -46,3 +46,14 @@ def _map(session: Session, user: str, role: str) -> None:
         mine = next(m for m in list_staff(session) if m.os_user == user)
     if mine.role != role:
         set_role(session, ORGANISER, mine.name, role)
+
+
+PASSWORD = "测试用的密码-2026"  # staff accounts made for page tests sign in with this
+
+
+def sign_in(page, name: str, password: str = PASSWORD) -> None:  # type: ignore[no-untyped-def]
+    """Sign in on a staff page (the records page's box at the top) and wait until it says who."""
+    page.locator(".ql-staff-name input").fill(name)
+    page.locator(".ql-staff-password input").fill(password)
+    page.locator(".ql-staff-signin").click()
+    page.locator(".ql-staff-who").get_by_text(name).wait_for()

@@ -24,7 +24,7 @@ from grader.serve import Server, platform_servers
 from grader.settings import COURSES_ENV, PROGRAMMES_ENV, Settings
 from tests.browser import chromium_page, free_port, offline, running
 from tests.records_data import DATA, REPO, programmes, seed_roster, sit
-from tests.staff_data import recorder
+from tests.staff_data import PASSWORD, add_staff, organiser, recorder, sign_in
 
 UNIT = "安阳市纪委监委"
 
@@ -36,6 +36,8 @@ def _seed(settings: Settings, engine: Engine, released: list[str]) -> None:
         record_step(session, "P001", "oath", date(2026, 11, 3), recorder("组织部 王五"), "任前宣誓")
         record_step(session, "P001", "commitment", date(2026, 11, 3), recorder("组织部 王五"),
                     text="本人郑重承诺：严守政治纪律，廉洁从政，接受监督。")
+        add_staff(session, None, "组织部 管理员", "organiser", password=PASSWORD)
+        add_staff(session, organiser("组织部 管理员"), "组织部 李四", "recorder", password=PASSWORD)
 
 
 def _records_server(settings: Settings) -> Server:
@@ -59,6 +61,7 @@ def test_record_a_talk_see_the_status_change_and_export_a_units_list(
     with running(server, tmp_path / "voila.log", server.ready_url), chromium_page() as page:
         watch = offline(page)
         page.goto(server.urls[0])
+        sign_in(page, "组织部 李四")
         page.locator(".ql-search input").fill("王建国")
         page.locator(".ql-search-go").click()
         page.locator(".ql-person-name").get_by_text("王建国").wait_for()
@@ -71,7 +74,6 @@ def test_record_a_talk_see_the_status_change_and_export_a_units_list(
         assert _color(induction.locator("h4 .ql-na")) == "rgb(102, 102, 102)"  # grey, not the red of 未完成
         page.locator(".ql-gate-kind select").select_option(label="廉政谈话")
         page.locator(".ql-gate-date input").fill(f"{today.year}年{today.month}月{today.day}日")
-        page.locator(".ql-gate-by input").fill("组织部 李四")
         page.locator(".ql-gate-notes textarea").fill("任前廉政谈话，谈话人：市纪委")
         page.locator(".ql-gate-save").click()
         page.locator(".ql-gate-status").get_by_text("已记录").wait_for()

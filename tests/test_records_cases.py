@@ -28,8 +28,11 @@ from grader.records.gate import RecordError
 from grader.records.resits import resit_decisions
 from grader.records.review import decide_review, mark_review, request_review, review_sheet, reviews_of
 from grader.settings import Settings
+from grader.staff.roles import StaffError
 from tests.records_data import DATA, grade_essays, seed_roster, sit
-from tests.staff_data import recorder
+from tests.staff_data import organiser, recorder, trainer
+
+OPENER, CLERK, MARKER = organiser("组织部 刘洋"), recorder("组织部 刘洋"), trainer("阅卷人 乙")
 
 NOW = datetime(2026, 11, 27, 10, 0)
 COMMITMENT = "本人郑重承诺：严守纪律，廉洁从政，自觉接受监督。"
@@ -45,7 +48,7 @@ def _utc(day: date) -> datetime:
 
 def _case(session: Session, person: str = "P001", decision: date | None = date(2026, 11, 30)) -> Case:
     return open_case(session, _programme(), person, "市纪委监委副主任", date(2026, 11, 10), date(2026, 11, 17),
-                     "组织部 刘洋", decision_on=decision, now=NOW)
+                     OPENER, decision_on=decision, now=NOW)
 
 
 def _verdict(session: Session, case: Case, now: datetime = NOW) -> tuple[str, str]:
@@ -61,12 +64,12 @@ def test_a_case_with_its_four_steps_recorded_is_cleared_for_appointment(
     with Session(engine) as session, session.begin():
         case = _case(session)
         assert _verdict(session, case) == ("缺 廉政谈话、廉政宣誓、廉政公开承诺", "廉政谈话；廉政宣誓；廉政公开承诺")
-        record_case_step(session, programme, case.id, "talk", date(2026, 11, 18), recorder("组织部 刘洋"), now=NOW)
-        record_case_step(session, programme, case.id, "oath", date(2026, 11, 19), recorder("组织部 刘洋"), now=NOW)
+        record_case_step(session, programme, case.id, "talk", date(2026, 11, 18), CLERK, now=NOW)
+        record_case_step(session, programme, case.id, "oath", date(2026, 11, 19), CLERK, now=NOW)
         assert _verdict(session, case)[0] == "缺 廉政公开承诺"
         with pytest.raises(RecordError, match="须保留全文"):
-            record_case_step(session, programme, case.id, "commitment", date(2026, 11, 19), recorder("组织部 刘洋"), now=NOW)
-        record_case_step(session, programme, case.id, "commitment", date(2026, 11, 19), recorder("组织部 刘洋"),
+            record_case_step(session, programme, case.id, "commitment", date(2026, 11, 19), CLERK, now=NOW)
+        record_case_step(session, programme, case.id, "commitment", date(2026, 11, 19), CLERK,
                          text=COMMITMENT, now=NOW)
         assert _verdict(session, case) == ("可以任职", "")
         # a step recorded outside the case does not count for it
@@ -80,11 +83,11 @@ def test_a_talk_dated_before_the_notice_or_after_the_decision_is_refused_with_th
     with Session(engine) as session, session.begin():
         case = _case(session)
         with pytest.raises(RecordError) as early:
-            record_case_step(session, programme, case.id, "talk", date(2026, 11, 5), recorder("组织部 刘洋"), now=NOW)
+            record_case_step(session, programme, case.id, "talk", date(2026, 11, 5), CLERK, now=NOW)
         assert "廉政谈话日期 2026-11-05 早于公示开始日期 2026-11-10" in str(early.value)
         assert "测试用顺序" in str(early.value)  # the rule and its basis are named
         with pytest.raises(RecordError, match="晚于任职决定日期 2026-11-30"):
-            record_case_step(session, programme, case.id, "oath", date(2026, 12, 1), recorder("组织部 刘洋"),
+            record_case_step(session, programme, case.id, "oath", date(2026, 12, 1), CLERK,
                              now=datetime(2026, 12, 2))
         with pytest.raises(RecordError, match="已有办理中的任职事项"):
             _case(session)
@@ -109,7 +112,7 @@ def test_an_expired_test_counts_as_missing(settings: Settings, engine: Engine, r
     with Session(engine) as session, session.begin():
         case = _case(session)
         for kind, text in (("talk", None), ("oath", None), ("commitment", COMMITMENT)):
-            record_case_step(session, programme, case.id, kind, date(2026, 11, 18), recorder("组织部 刘洋"), text=text, now=NOW)
+            record_case_step(session, programme, case.id, kind, date(2026, 11, 18), CLERK, text=text, now=NOW)
         assert _verdict(session, case)[0] == "缺 廉政知识测试"
         (exam,) = [s for s in person_cases(session, programme, "P001", NOW)[0].status.steps if s.step == "exam"]
         assert exam.detail.startswith("已过期：2025-10-01 通过") and "有效期 12 个月，至 2026-10-01" in exam.detail
@@ -142,10 +145,10 @@ def test_a_resit_beyond_the_rule_is_refused_and_the_case_shows_cancelled(
         verdict, reason = _verdict(session, case)
         assert verdict == "已取消任用资格"
         assert "补考 1 次后仍未通过（规则：补考至多 1 次，以最后一次成绩为准）" in reason
-        (ended,) = cancel_exhausted(session, programme, "组织部 刘洋", NOW)
+        (ended,) = cancel_exhausted(session, programme, OPENER, NOW)
         assert ended.id == case.id and ended.state == "cancelled"
         with pytest.raises(RecordError, match="已取消任用资格，不能再记录"):
-            record_case_step(session, programme, case.id, "talk", date(2026, 11, 18), recorder("组织部 刘洋"), now=NOW)
+            record_case_step(session, programme, case.id, "talk", date(2026, 11, 18), CLERK, now=NOW)
         assert _verdict(session, case)[0] == "已取消任用资格"
 
 
@@ -179,7 +182,7 @@ def test_unit_lists_of_a_case_programme_show_open_cases_not_everyone(engine: Eng
         assert line.verdict.startswith("缺 廉政知识测试")
         assert {s.person_id for s in unit_status(session, programme, "安阳市纪委监委", now=NOW, everyone=True)} == {
             "P001", "P002"}
-        end_case(session, case.id, "closed", "组织部 刘洋", "已任职", NOW)
+        end_case(session, case.id, "closed", OPENER, "已任职", NOW)
         assert unit_status(session, programme, "安阳市纪委监委", now=NOW) == []
 
 
@@ -191,21 +194,23 @@ def test_a_review_keeps_both_marks_the_outcome_and_who_decided(
     programme, now = _programme(), datetime.now()
     with Session(engine) as session, session.begin():
         with pytest.raises(RecordError, match="5 日内"):
-            request_review(session, programme, "P003", released[0], "P003", "给分偏低", now=now + timedelta(days=6))
-        review = request_review(session, programme, "P003", released[0], "组织部 刘洋", "本人认为简答题给分偏低",
+            request_review(session, programme, "P003", released[0], OPENER, "给分偏低", now=now + timedelta(days=6))
+        review = request_review(session, programme, "P003", released[0], OPENER, "本人认为简答题给分偏低",
                                 on_behalf=True, now=now)
         with pytest.raises(RecordError, match="已申请过复核"):
-            request_review(session, programme, "P003", released[0], "P003", "再次申请", now=now)
+            request_review(session, programme, "P003", released[0], OPENER, "再次申请", now=now)
         sheet = review_sheet(session, review.id)
         assert [e.response for e in sheet.essays] == ["廉洁从政，首先要守住底线。"]
         assert "4" not in repr(sheet).replace(released[0], "")  # the second marker never sees the first mark
         (essay,) = sheet.essays
-        with pytest.raises(RecordError, match="不能是申请人"):
-            mark_review(session, review.id, "组织部 刘洋", {essay.name: 7.0}, now)
+        with pytest.raises(StaffError):  # an organiser takes requests in; only a trainer marks
+            mark_review(session, review.id, OPENER, {essay.name: 7.0}, now)
+        with pytest.raises(StaffError):
+            request_review(session, programme, "P003", released[0], CLERK, "记录员不受理复核", now=now)
         with pytest.raises(RecordError, match="超出范围"):
-            mark_review(session, review.id, "阅卷人 乙", {essay.name: 11.0}, now)
-        mark_review(session, review.id, "阅卷人 乙", {essay.name: 7.0}, now)
-        decided = decide_review(session, review.id, "组织部 王主任", "second", "复核评分有据", now)
+            mark_review(session, review.id, MARKER, {essay.name: 11.0}, now)
+        mark_review(session, review.id, MARKER, {essay.name: 7.0}, now)
+        decided = decide_review(session, review.id, organiser("组织部 王主任"), "second", "复核评分有据", now)
     with Session(engine) as session:
         (kept,) = reviews_of(session, "P003")
         (current,) = exam_scores(session, "small", ["P003"])[1]["P003"]

@@ -20,6 +20,7 @@ from grader.serve import Server, platform_servers
 from grader.settings import COURSES_ENV, PROGRAMMES_ENV, Settings
 from tests.browser import chromium_page, free_port, offline, running
 from tests.records_data import DATA, REPO, seed_roster, sit
+from tests.staff_data import PASSWORD, add_staff, organiser, sign_in
 
 PLEDGE = "本人郑重承诺：严守政治纪律和政治规矩，秉公用权，廉洁从政。"
 
@@ -40,10 +41,14 @@ def test_open_a_case_record_its_four_steps_and_see_it_cleared_for_appointment(
         settings: Settings, engine: Engine, released: list[str], tmp_path: Path) -> None:
     seed_roster(engine)
     sit(settings, engine, released[0], {"P001": True})  # the test, passed in the exam room
+    with Session(engine) as session, session.begin():
+        add_staff(session, None, "组织部 刘洋", "organiser", password=PASSWORD)  # opens cases
+        add_staff(session, organiser("组织部 刘洋"), "组织部 李四", "recorder", password=PASSWORD)  # records steps
     server, today = _server(settings), date.today()
     with running(server, tmp_path / "voila.log", server.ready_url), chromium_page() as page:
         watch = offline(page)
         page.goto(server.urls[0])
+        sign_in(page, "组织部 刘洋")
         _fill(page, ".ql-search", "P001")
         page.locator(".ql-search-go").click()
         page.locator(".ql-person-name").get_by_text("王建国").wait_for()
@@ -51,11 +56,10 @@ def test_open_a_case_record_its_four_steps_and_see_it_cleared_for_appointment(
         _fill(page, ".ql-case-notice-start", f"{today - timedelta(days=10):%Y-%m-%d}")
         _fill(page, ".ql-case-notice-end", f"{today - timedelta(days=3):%Y-%m-%d}")
         _fill(page, ".ql-case-decision", f"{today + timedelta(days=5):%Y-%m-%d}")
-        _fill(page, ".ql-case-opened-by", "组织部 刘洋")
         page.locator(".ql-case-open").click()
         page.locator(".ql-case-open-status").get_by_text("已建立任职事项 #1").wait_for()
         page.locator(".ql-case-1.ql-case-missing").wait_for()
-        _fill(page, ".ql-case-by", "组织部 刘洋")
+        sign_in(page, "组织部 李四")
         early = today - timedelta(days=20)
         _fill(page, ".ql-case-date", f"{early.year}年{early.month}月{early.day}日")
         page.locator(".ql-case-save").click()
@@ -82,6 +86,7 @@ def test_open_a_case_record_its_four_steps_and_see_it_cleared_for_appointment(
     with Session(engine) as session:
         (case,) = person_cases(session, load_programme(DATA / "cases" / "promotion.yaml"), "P001")
     assert case.status.verdict == "可以任职" and case.case.opened_by == "组织部 刘洋"
+    assert all("记录人 组织部 李四" in step.detail for step in case.status.steps[1:])
     text = "".join(subprocess.run(["pdftotext", str(saved), "-"], capture_output=True, text=True,
                                   check=True).stdout.split())
     assert "状态：可以任职" in text and "拟任职务：市纪委监委副主任" in text and "".join(PLEDGE.split()) in text

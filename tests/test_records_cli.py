@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +16,9 @@ from grader.records.gate import records_of
 from grader.records.xlsx import STATUS_COLUMNS
 from grader.settings import Settings
 from tests.records_data import DATA, REPO, seed_roster
+from tests.staff_data import os_user_as
+
+ME = f"测试 {getpass.getuser()}"  # the staff account the OS user running the tests acts as
 
 
 def _run(settings: Settings, *args: str) -> tuple[int, str]:
@@ -31,19 +35,19 @@ def _status(settings: Settings, target: str, *more: str) -> tuple[int, str]:
 def test_record_talk_oath_and_commitment_then_the_person_lacks_only_the_exam(
         settings: Settings, engine: Engine, tmp_path: Path) -> None:
     seed_roster(engine)
+    os_user_as(settings, "recorder")
     pledge = tmp_path / "承诺书.txt"
     pledge.write_text("本人郑重承诺：严守党的纪律，廉洁从政。\n", encoding="utf-8")
-    assert _run(settings, "record", "talk", "P002", "--date", "2026-11-02", "--by", "组织部 李四",
+    assert _run(settings, "record", "talk", "P002", "--date", "2026-11-02",
                 "--notes", "任前廉政谈话")[0] == 0
-    assert _run(settings, "record", "oath", "P002", "--date", "2026-11-03", "--by", "组织部 李四")[0] == 0
-    code, said = _run(settings, "record", "commitment", "P002", "--date", "2026-11-03", "--by", "组织部 李四",
+    assert _run(settings, "record", "oath", "P002", "--date", "2026-11-03")[0] == 0
+    code, said = _run(settings, "record", "commitment", "P002", "--date", "2026-11-03",
                       "--text-file", str(pledge))
     assert code == 0 and "已记录" in said and "廉政公开承诺" in said
     with Session(engine) as session:
         trail = records_of(session, "P002")
     assert [(g.kind, g.happened_on, g.recorded_by) for g in trail] == [
-        ("talk", date(2026, 11, 2), "组织部 李四"), ("oath", date(2026, 11, 3), "组织部 李四"),
-        ("commitment", date(2026, 11, 3), "组织部 李四")]
+        ("talk", date(2026, 11, 2), ME), ("oath", date(2026, 11, 3), ME), ("commitment", date(2026, 11, 3), ME)]
     assert trail[2].text == pledge.read_text("utf-8").strip()
     out = tmp_path / "p002.xlsx"
     code, shown = _status(settings, "P002", "--programme", "promotion", "--xlsx", str(out))
@@ -55,11 +59,12 @@ def test_record_talk_oath_and_commitment_then_the_person_lacks_only_the_exam(
 
 def test_refusals_are_one_clear_line_and_change_nothing(settings: Settings, engine: Engine) -> None:
     seed_roster(engine)
-    code, said = _run(settings, "record", "talk", "NOBODY", "--date", "2026-11-02", "--by", "李四")
+    os_user_as(settings, "recorder")
+    code, said = _run(settings, "record", "talk", "NOBODY", "--date", "2026-11-02")
     assert code == 1 and "名单中没有编号为 'NOBODY' 的人员" in said
-    code, said = _run(settings, "record", "oath", "P001", "--date", "2999-01-01", "--by", "李四")
+    code, said = _run(settings, "record", "oath", "P001", "--date", "2999-01-01")
     assert code == 1 and "晚于今天" in said
-    code, said = _run(settings, "record", "commitment", "P001", "--date", "2026-11-02", "--by", "李四")
+    code, said = _run(settings, "record", "commitment", "P001", "--date", "2026-11-02")
     assert code == 2 and "--text-file" in said  # the commitment's text is required
     with Session(engine) as session:
         assert records_of(session, "P001") == []
@@ -67,13 +72,14 @@ def test_refusals_are_one_clear_line_and_change_nothing(settings: Settings, engi
 
 def test_correct_and_withdraw_keep_the_history(settings: Settings, engine: Engine) -> None:
     seed_roster(engine)
-    assert _run(settings, "record", "theory", "P005", "--date", "2026-05-01", "--by", "王五")[0] == 0
-    code, said = _run(settings, "record", "correct", "1", "--by", "李四", "--reason", "日期误记",
+    os_user_as(settings, "recorder")
+    assert _run(settings, "record", "theory", "P005", "--date", "2026-05-01")[0] == 0
+    code, said = _run(settings, "record", "correct", "1", "--reason", "日期误记",
                       "--date", "2026-05-08")
     assert code == 0 and "已更正 #2" in said
-    code, said = _run(settings, "record", "correct", "1", "--by", "李四", "--reason", "再改一次")
+    code, said = _run(settings, "record", "correct", "1", "--reason", "再改一次")
     assert code == 1 and "已被记录 #2 更正或撤销" in said
-    assert _run(settings, "record", "withdraw", "2", "--by", "李四", "--reason", "学习未实际举行")[0] == 0
+    assert _run(settings, "record", "withdraw", "2", "--reason", "学习未实际举行")[0] == 0
     code, shown = _run(settings, "record", "history", "P005")
     assert code == 0 and "日期误记" in shown and "学习未实际举行" in shown
     with Session(engine) as session:
@@ -98,12 +104,16 @@ def test_a_case_is_opened_its_steps_recorded_and_a_talk_before_the_notice_refuse
         settings: Settings, engine: Engine, tmp_path: Path) -> None:
     seed_roster(engine)
     cases = ("--programmes", str(DATA / "cases"))
+    os_user_as(settings, "organiser")
     code, said = _run(settings, "case", "open", "P002", "--position", "县委办公室副主任",
-                      "--notice-start", "2026-11-10", "--notice-end", "2026-11-17", "--by", "组织部 李四", *cases)
+                      "--notice-start", "2026-11-10", "--notice-end", "2026-11-17", *cases)
     assert code == 0 and "已建立任职事项 #1" in said
-    code, said = _run(settings, "case", "step", "1", "talk", "--date", "2026-11-05", "--by", "组织部 李四", *cases)
+    code, said = _run(settings, "case", "step", "1", "talk", "--date", "2026-11-18", *cases)
+    assert code == 1 and "记录关口事项" in said  # an organiser opens cases; a recorder records their steps
+    os_user_as(settings, "recorder")
+    code, said = _run(settings, "case", "step", "1", "talk", "--date", "2026-11-05", *cases)
     assert code == 1 and "廉政谈话日期2026-11-05早于公示开始日期2026-11-10" in "".join(said.split())
-    assert _run(settings, "case", "step", "1", "talk", "--date", "2026-11-18", "--by", "组织部 李四", *cases)[0] == 0
+    assert _run(settings, "case", "step", "1", "talk", "--date", "2026-11-18", *cases)[0] == 0
     code, shown = _run(settings, "case", "show", "P002", *cases)
     assert code == 0 and "缺廉政知识测试、廉政宣誓、廉政公开承诺" in "".join(shown.split())
     code, listed = _run(settings, "status", "安阳市纪委监委", "--programme", "promotion", *cases, "--courses",
@@ -113,9 +123,11 @@ def test_a_case_is_opened_its_steps_recorded_and_a_talk_before_the_notice_refuse
     assert "县委办公室副主任" in flat and "0/1项可以任职" in flat
     code, decided = _run(settings, "case", "resits", "P002", "P003", "--on", "2026-11-20", *cases)
     assert code == 0 and "尚未参加首次测试" in decided and "没有办理中的" in "".join(decided.split())
-    code, ended = _run(settings, "case", "end", "1", "--cancel", "--by", "组织部 李四", "--reason", "公示期间有反映")
+    os_user_as(settings, "organiser")
+    code, ended = _run(settings, "case", "end", "1", "--cancel", "--reason", "公示期间有反映")
     assert code == 0 and "已取消任用资格（公示期间有反映）" in ended
-    code, said = _run(settings, "case", "step", "1", "oath", "--date", "2026-11-18", "--by", "组织部 李四", *cases)
+    os_user_as(settings, "recorder")
+    code, said = _run(settings, "case", "step", "1", "oath", "--date", "2026-11-18", *cases)
     assert code == 1 and "已取消任用资格，不能再记录" in said
 
 
@@ -127,13 +139,16 @@ def test_a_review_is_asked_for_marked_blind_and_decided_from_the_command_line(
     sit(settings, engine, released[0], {"P003": True}, essay="坚持廉洁自律。")
     grade_essays(engine, released[0], "P003", 3)
     cases = ("--programmes", str(DATA / "cases"))
-    code, said = _run(settings, "review", "request", "P003", released[0], "--by", "组织部 李四", "--reason", "本人申请",
+    os_user_as(settings, "organiser")
+    code, said = _run(settings, "review", "request", "P003", released[0], "--reason", "本人申请",
                       "--on-behalf", *cases)
     assert code == 0 and "已登记复核申请 #1" in said
     code, sheet = _run(settings, "review", "sheet", "1")
     assert code == 0 and "坚持廉洁自律。" in sheet and "满分 10" in sheet and "3" not in sheet.replace(released[0], "")
-    assert _run(settings, "review", "mark", "1", "--by", "阅卷人 乙", "--mark", "q09=x")[0] != 0
+    os_user_as(settings, "trainer")
+    assert _run(settings, "review", "mark", "1", "--mark", "q09=x")[0] != 0
     essay = sheet.split("（满分")[0].split()[-1]
-    assert _run(settings, "review", "mark", "1", "--by", "阅卷人 乙", "--mark", f"{essay}=3")[0] == 0
-    code, decided = _run(settings, "review", "decide", "1", "--by", "组织部 王主任", "--adopt", "second")
+    assert _run(settings, "review", "mark", "1", "--mark", f"{essay}=3")[0] == 0
+    os_user_as(settings, "organiser")
+    code, decided = _run(settings, "review", "decide", "1", "--adopt", "second")
     assert code == 0 and "维持原评分，最终得分 19" in decided  # the same mark twice: upheld

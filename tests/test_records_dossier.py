@@ -18,7 +18,7 @@ from grader.records.gate import correct_step, record_step
 from grader.settings import Settings
 from grader.sitting.attempt import create_sitting, start_or_resume
 from tests.records_data import modules, programmes, seed_roster, sit, study
-from tests.staff_data import recorder
+from tests.staff_data import organiser, recorder, trainer
 
 NOW = datetime(2026, 11, 27, 10, 0)
 
@@ -112,13 +112,15 @@ def test_the_dossier_pdf_holds_every_part_of_the_record(settings: Settings, engi
     pledge = "本人郑重承诺：严守党的纪律，廉洁从政，自觉接受组织和群众监督。"
     with Session(engine) as session, session.begin():
         case = open_case(session, promotion, "P001", "市纪委监委副主任", date(2026, 11, 10), date(2026, 11, 17),
-                         "组织部 刘洋", date(2026, 11, 30), now=NOW)
+                         organiser("组织部 刘洋"), date(2026, 11, 30), now=NOW)
         for kind, text in (("talk", None), ("oath", None), ("commitment", pledge)):
-            record_case_step(session, promotion, case.id, kind, date(2026, 11, 18), recorder("组织部 刘洋"), text=text, now=NOW)
-        review = request_review(session, promotion, "P001", released[0], "王建国", "简答题给分偏低", now=now)
+            record_case_step(session, promotion, case.id, kind, date(2026, 11, 18), recorder("组织部 刘洋"), text=text,
+                             now=NOW)
+        review = request_review(session, promotion, "P001", released[0], organiser("组织部 刘洋"), "简答题给分偏低",
+                                now=now)
         (essay,) = review_sheet(session, review.id).essays
-        mark_review(session, review.id, "阅卷人 乙", {essay.name: 6.0}, now)
-        decide_review(session, review.id, "组织部 王主任", "second", now=now)
+        mark_review(session, review.id, trainer("阅卷人 乙"), {essay.name: 6.0}, now)
+        decide_review(session, review.id, organiser("组织部 王主任"), "second", now=now)
     font = CertificateFont(find_cjk_font())
     (issued,) = issue(engine, settings.root, font, [facts("P001", "王建国", "promotion_test")])
     assert issued.issued is not None

@@ -20,12 +20,13 @@ from grader.records.view import RecordsApp, open_records
 from grader.records.xlsx import STATUS_COLUMNS, status_rows
 from grader.settings import DB_ENV, ROOT_ENV, Settings
 from tests.records_data import DATA, REPO, modules, programmes, seed_roster, sit
+from tests.staff_data import recorder
 
 NOW = datetime(2026, 11, 27, 10, 0)
 
 
 def _app(engine: Engine) -> RecordsApp:
-    return RecordsApp(engine, programmes(), modules(), clock=lambda: NOW, recorder="组织部 李四")
+    return RecordsApp(engine, programmes(), modules(), clock=lambda: NOW, actor=recorder("组织部 李四"))
 
 
 def _workbook_rows(link_html: str) -> list[tuple[object, ...]]:
@@ -182,3 +183,29 @@ def test_an_address_in_a_note_is_a_link_that_ends_at_the_chinese_text(engine: En
     assert "（<a class='ql-link' href='http://www.ay.gov.cn/a/1.html'" in app.person.value
     assert "1.html</a>）。" in app.person.value
     assert ".ql-records a" in app.person.value  # links styled as links (JupyterLab's base style hides them)
+
+
+def test_the_page_acts_only_as_a_signed_in_staff_member(engine: Engine) -> None:
+    """A typed name is no identity: nothing is recorded until a staff member signs in, and then
+    their role decides (a recorder records steps; only an organiser opens a case)."""
+    from grader.records.gate import records_of
+    from grader.staff.accounts import add_staff
+
+    seed_roster(engine)
+    with Session(engine) as session, session.begin():
+        add_staff(session, None, "组织部 管理员", "organiser", password="管理员的密码-2026")
+    app = RecordsApp(engine, programmes(), modules(), clock=lambda: NOW)
+    app.show_person("P001")
+    app.gate.kind.value, app.gate.on.value = "talk", "2026-11-20"
+    app.gate._save()
+    assert "请先以工作人员身份登录" in app.gate.status.value and "尚未登录" in app.who.value
+    app.staff_name.value, app.staff_password.value = "组织部 管理员", "不对"
+    app.sign_in()
+    assert "姓名或密码不正确" in app.who.value and app.actor is None
+    app.staff_password.value = "管理员的密码-2026"
+    app.sign_in()
+    assert "管理员 组织部 管理员" in app.who.value and app.staff_password.value == ""
+    app.gate._save()
+    assert "记录关口事项" in app.gate.status.value  # an organiser may not record a step
+    with Session(engine) as session:
+        assert records_of(session, "P001") == []

@@ -21,8 +21,10 @@ from grader.gradebook.models import (
     GateRecordRow,
     ItemResultRow,
     PersonRow,
+    PromotionCaseRow,
     ResultFlagClearanceRow,
     ResultRow,
+    ScoreReviewRow,
     StaffRow,
     UnitRow,
 )
@@ -69,6 +71,14 @@ _STAFF = {"name": "姓名", "role": "角色", "os_user": "系统用户", "hub_us
           "password_hash": "密码", "active": "启用", "created_at": "建立时间"}
 _CLEAR = {"cleared_by": "解除人", "cleared_at": "解除时间", "reason": "原因"}
 _GRADE = {"manual_score": "人工评分", "extra_credit": "加分"}
+_CASE = {"person_id": "人员", "programme": "项目", "position": "拟任职务", "notice_start": "公示开始",
+         "notice_end": "公示结束", "decision_on": "任职决定日期", "opened_by": "立项人", "opened_at": "立项时间",
+         "state": "状态", "ended_by": "办结人", "ended_at": "办结时间", "end_reason": "办结原因"}
+_REVIEW = {"result_id": "所复核成绩", "person_id": "人员", "assignment": "试卷", "requested_by": "受理人",
+           "on_behalf": "代为申请", "requested_at": "申请时间", "reason": "理由", "first_marks": "原评分",
+           "first_score": "原得分", "marker": "复核阅卷人", "second_marks": "复核评分", "marked_at": "复核评分时间",
+           "outcome": "复核结果", "final_score": "最终得分", "decided_by": "决定人", "decided_at": "决定时间",
+           "note": "说明"}
 
 AUDITED: dict[str, Audited] = {a.name: a for a in (
     Audited(_table(GateRecordRow), _GATE),
@@ -79,6 +89,8 @@ AUDITED: dict[str, Audited] = {a.name: a for a in (
     Audited(_table(PersonRow), _PERSON),
     Audited(_table(UnitRow), _UNIT),
     Audited(_table(StaffRow), _STAFF, frozenset({"failed_tries", "locked_until"})),
+    Audited(_table(PromotionCaseRow), _CASE),  # promotion cases and score reviews (grader.records, issue 13)
+    Audited(_table(ScoreReviewRow), _REVIEW),
     # nbgrader's own grades: only a manual score is ours to vouch for (formgrader writes it; audit sync logs it)
     Audited(nbgrader_tables.grade, _GRADE, frozenset({"notebook_id", "cell_id", "auto_score", "needs_manual_grade"}),
             unlogged_ok=lambda row: row["manual_score"] is None),

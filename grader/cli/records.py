@@ -203,19 +203,18 @@ def case() -> None:
 @click.option("--notice-start", required=True, type=day, help="公示开始日期")
 @click.option("--notice-end", required=True, type=day, help="公示结束日期")
 @click.option("--decision", type=day, default=None, help="任职决定日期（可稍后确定）")
-@by_option
 @programme_option
 @programmes_option
 @root_option
 @db_option
 def case_open(person: str, position: str, notice_start: datetime, notice_end: datetime, decision: datetime | None,
-              recorded_by: str, programme_id: str, programmes: Path, root: Path, db_url: str | None) -> None:
+              programme_id: str, programmes: Path, root: Path, db_url: str | None) -> None:
     """为 PERSON 建立任职事项。"""
     from grader.records.cases import open_case
 
     with _refusals(), transaction(Settings.resolve(root, db_url)) as session:
         opened = open_case(session, _programme(programmes, programme_id), person, position, notice_start.date(),
-                           notice_end.date(), recorded_by, decision.date() if decision else None)
+                           notice_end.date(), acting(session), decision.date() if decision else None)
     console.print(f"已建立任职事项 #{opened.id}：{person} 拟任{opened.position}", highlight=False)
 
 
@@ -242,16 +241,15 @@ def case_step(case_id: int, kind: str, on: datetime, notes: str, text_file: Path
 @case.command("end")
 @click.argument("case_id", type=int)
 @click.option("--cancel", is_flag=True, help="取消任用资格（默认：办结）")
-@by_option
 @click.option("--reason", required=True, help="原因（如：已任职、不再提任）")
 @root_option
 @db_option
-def case_end(case_id: int, cancel: bool, recorded_by: str, reason: str, root: Path, db_url: str | None) -> None:
+def case_end(case_id: int, cancel: bool, reason: str, root: Path, db_url: str | None) -> None:
     """办结任职事项，或取消任用资格。"""
     from grader.records.cases import end_case
 
     with _refusals(), transaction(Settings.resolve(root, db_url)) as session:
-        ended = end_case(session, case_id, "cancelled" if cancel else "closed", recorded_by, reason)
+        ended = end_case(session, case_id, "cancelled" if cancel else "closed", acting(session), reason)
     console.print(f"任职事项 #{ended.id}：{ended.state_text}（{ended.end_reason}）", highlight=False)
 
 
@@ -310,20 +308,19 @@ def review() -> None:
 @review.command("request")
 @click.argument("person")
 @click.argument("assignment")
-@by_option
 @click.option("--reason", required=True, help="申请理由")
 @click.option("--on-behalf", is_flag=True, help="组织部门代本人申请")
 @programme_option
 @programmes_option
 @root_option
 @db_option
-def review_request(person: str, assignment: str, recorded_by: str, reason: str, on_behalf: bool, programme_id: str,
+def review_request(person: str, assignment: str, reason: str, on_behalf: bool, programme_id: str,
                    programmes: Path, root: Path, db_url: str | None) -> None:
     """申请复核 PERSON 在试卷 ASSIGNMENT 上的当前成绩。"""
     from grader.records.review import request_review
 
     with _refusals(), transaction(Settings.resolve(root, db_url)) as session:
-        asked = request_review(session, _programme(programmes, programme_id), person, assignment, recorded_by,
+        asked = request_review(session, _programme(programmes, programme_id), person, assignment, acting(session),
                                reason, on_behalf)
     console.print(f"已登记复核申请 #{asked.id}（{person}，{assignment}）", highlight=False)
 
@@ -345,11 +342,10 @@ def review_sheet_command(review_id: int, root: Path, db_url: str | None) -> None
 
 @review.command("mark")
 @click.argument("review_id", type=int)
-@by_option
 @click.option("--mark", "marks", multiple=True, required=True, help="题号=得分，如 q09=7（每道简答题一项）")
 @root_option
 @db_option
-def review_mark(review_id: int, recorded_by: str, marks: tuple[str, ...], root: Path, db_url: str | None) -> None:
+def review_mark(review_id: int, marks: tuple[str, ...], root: Path, db_url: str | None) -> None:
     """复核阅卷人的评分。"""
     from grader.records.review import mark_review
 
@@ -361,24 +357,23 @@ def review_mark(review_id: int, recorded_by: str, marks: tuple[str, ...], root: 
         except ValueError as error:
             raise Failure(f"--mark {mark!r} 应为 题号=得分（如 q09=7）") from error
     with _refusals(), transaction(Settings.resolve(root, db_url)) as session:
-        mark_review(session, review_id, recorded_by, parsed)
+        mark_review(session, review_id, acting(session), parsed)
     console.print(f"复核 #{review_id} 已评分，待决定", highlight=False)
 
 
 @review.command("decide")
 @click.argument("review_id", type=int)
-@by_option
 @click.option("--adopt", type=click.Choice(["first", "second"]), required=True,
               help="first：维持原评分；second：采用复核评分")
 @click.option("--note", default="", help="说明")
 @root_option
 @db_option
-def review_decide(review_id: int, recorded_by: str, adopt: str, note: str, root: Path, db_url: str | None) -> None:
+def review_decide(review_id: int, adopt: str, note: str, root: Path, db_url: str | None) -> None:
     """决定复核结果；两次评分、结果和决定人都保留在档案中。"""
     from grader.records.review import decide_review
 
     with _refusals(), transaction(Settings.resolve(root, db_url)) as session:
-        decided = decide_review(session, review_id, recorded_by, adopt, note)
+        decided = decide_review(session, review_id, acting(session), adopt, note)
     console.print(f"复核 #{decided.id}：{decided.state}，最终得分 {decided.final_score:g}", highlight=False)
 
 

@@ -11,13 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from grader.audit import log as audit_log
 from grader.gradebook.models import PersonRow, PromotionCaseRow
 from grader.programmes.case_status import CaseStatus, case_statuses, order_problem
 from grader.programmes.evidence import Case, GateRecord, case_view, cases_of
 from grader.programmes.spec import Programme
 from grader.records.gate import RecordError, record_step
 from grader.records.locking import hold
-from grader.staff.roles import Actor
+from grader.staff.roles import Actor, authorize
 
 _MAX_POSITION = 128
 
@@ -28,7 +29,7 @@ def _programme_with_cases(programme: Programme) -> None:
 
 
 def open_case(session: Session, programme: Programme, person_id: str, position: str, notice_start: date,
-              notice_end: date, opened_by: str, decision_on: date | None = None,
+              notice_end: date, opened_by: Actor, decision_on: date | None = None,
               now: datetime | None = None) -> Case:
     """Open a case. Refused: an unknown person, no post or opener, 公示 ending before it starts, a
     decision before 公示 ends, or an open case of this programme for the person already (the
@@ -39,8 +40,7 @@ def open_case(session: Session, programme: Programme, person_id: str, position: 
         raise RecordError(f"名单中没有编号为 {person_id!r} 的人员（请先导入名单：qinglian roster import）")
     if not position.strip() or len(position.strip()) > _MAX_POSITION:
         raise RecordError(f"请填写拟任职务（不超过 {_MAX_POSITION} 个字）")
-    if not opened_by.strip():
-        raise RecordError("请填写立项人")
+    authorize(opened_by, "case.open")
     if notice_end < notice_start:
         raise RecordError(f"公示结束日期 {notice_end:%Y-%m-%d} 早于公示开始日期 {notice_start:%Y-%m-%d}")
     if decision_on is not None and decision_on < notice_end:
@@ -49,13 +49,14 @@ def open_case(session: Session, programme: Programme, person_id: str, position: 
         raise RecordError(f"{person_id} 已有办理中的任职事项 #{case.id}（拟任{case.position}），请先办结或取消")
     row = PromotionCaseRow(person_id=person_id, programme=programme.id, position=position.strip(),
                            notice_start=notice_start, notice_end=notice_end, decision_on=decision_on,
-                           opened_by=opened_by.strip(), opened_at=now, state="open", end_reason="")
+                           opened_by=opened_by.name, opened_at=now, state="open", end_reason="")
     try:
         with session.begin_nested():
             session.add(row)
             session.flush()
     except IntegrityError as error:
         raise RecordError(f"{person_id} 已有办理中的任职事项（刚由他人建立），请刷新后查看") from error
+    audit_log.record(session, opened_by, "case.open", [row], now)
     return case_view(row)
 
 
@@ -100,19 +101,21 @@ def _rule_of(programme: Programme, label: str) -> str:
     return f"{rule.value}；依据：{rule.basis}" if rule else ""
 
 
-def end_case(session: Session, case_id: int, how: str, by: str, reason: str, now: datetime | None = None) -> Case:
+def end_case(session: Session, case_id: int, how: str, by: Actor, reason: str, now: datetime | None = None) -> Case:
     """End an open case once: `closed` (办结: appointed, or withdrawn) or `cancelled` (取消任用资格)."""
     if how not in ("closed", "cancelled"):
         raise RecordError(f"结束方式应为 closed（办结）或 cancelled（取消任用资格），而不是 {how!r}")
-    if not by.strip() or not reason.strip():
-        raise RecordError("结束任职事项须写明办理人和原因")
+    authorize(by, "case.end")
+    if not reason.strip():
+        raise RecordError("结束任职事项须写明原因")
+    now = now or datetime.now()
     row = _open(session, case_id)
-    row.state, row.ended_by, row.ended_at, row.end_reason = how, by.strip(), now or datetime.now(), reason.strip()
-    session.flush()
+    row.state, row.ended_by, row.ended_at, row.end_reason = how, by.name, now, reason.strip()
+    audit_log.record(session, by, "case.end", [row], now)
     return case_view(row)
 
 
-def cancel_exhausted(session: Session, programme: Programme, by: str, now: datetime | None = None) -> list[Case]:
+def cancel_exhausted(session: Session, programme: Programme, by: Actor, now: datetime | None = None) -> list[Case]:
     """Mark 已取消任用资格 on every open case whose re-sits are used up without a pass (the status
     already says so; this ends the case, with the rule's reason)."""
     now = now or datetime.now()

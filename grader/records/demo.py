@@ -19,6 +19,7 @@ PROMOTION = Path(__file__).resolve().parents[2] / "exams" / "programmes" / "prom
 RECORDER = "组织部（演示）"
 # demo data: a recorder with no account behind it (a real record needs a signed-in one)
 DEMO_RECORDER = Actor(RECORDER, "recorder")
+DEMO_ORGANISER = Actor(RECORDER, "organiser")  # opens the demo's promotion cases
 PLEDGE = "本人郑重承诺：坚定理想信念，严守党的纪律和规矩，秉公用权，廉洁从政，自觉接受组织和群众监督。"
 
 
@@ -56,4 +57,5 @@ def _demo_cases(session: Session, people: Sequence[str], today: date, now: datet
     programme = load_programme(PROMOTION)
     posts = ("县委办公室副主任", "乡镇党委副书记")
     return [open_case(session, programme, person, post, today - timedelta(days=25), today - timedelta(days=18),
-                      RECORDER, today + timedelta(days=5), now).id for person, post in zip(people, posts, strict=False)]
+                      DEMO_ORGANISER, today + timedelta(days=5), now).id
+            for person, post in zip(people, posts, strict=False)]

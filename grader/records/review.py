@@ -15,10 +15,12 @@ from sqlalchemy import column, select, table, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from grader.audit import log as audit_log
 from grader.gradebook.models import GradingRunRow, ItemResultRow, PaperItemRow, ResultRow, ScoreReviewRow
 from grader.programmes.spec import Programme
 from grader.records.gate import RecordError
 from grader.records.locking import hold
+from grader.staff.roles import Actor, authorize
 
 _GRADE = table("grade", column("id"), column("notebook_id"), column("cell_id"), column("auto_score"),
                column("manual_score"), column("extra_credit"), column("needs_manual_grade"))
@@ -93,15 +95,18 @@ def _essay_grades(session: Session, assignment: str, person_id: str) -> dict[str
     return {name: (gid, manual, float(auto or 0.0)) for name, gid, manual, auto in rows}
 
 
-def request_review(session: Session, programme: Programme, person_id: str, assignment: str, requested_by: str,
+def request_review(session: Session, programme: Programme, person_id: str, assignment: str, requested_by: Actor,
                    reason: str, on_behalf: bool = False, now: datetime | None = None) -> Review:
-    """Ask for a review of the person's current result on the paper. Refused: no rule, no such
-    result, too late, no essays or essays not yet marked, or a review of it already asked for."""
+    """The department takes in a request for a review of the person's current result on the
+    paper: the candidate's own (in writing), or its own on their behalf (`on_behalf`). Refused: no
+    rule, no such result, too late, no essays or essays not yet marked, or a review of it already
+    asked for."""
     now = now or datetime.now()
+    authorize(requested_by, "review.request")
     if programme.review is None:
         raise RecordError(f"{programme.title}没有成绩复核规则（{programme.file} 中没有 review）")
-    if not requested_by.strip() or not reason.strip():
-        raise RecordError("申请复核须写明申请人和理由")
+    if not reason.strip():
+        raise RecordError("申请复核须写明理由")
     found = session.execute(select(ResultRow, GradingRunRow.started_at)
                             .join(GradingRunRow, GradingRunRow.id == ResultRow.run_id)
                             .where(ResultRow.assignment == assignment, ResultRow.student_id == person_id,
@@ -122,7 +127,7 @@ def request_review(session: Session, programme: Programme, person_id: str, assig
     first = {name: float(manual or 0.0) for name, (_, manual, _) in grades.items()}
     added = sum(first[n] - auto for n, (_, _, auto) in grades.items())
     row = ScoreReviewRow(result_id=result.id, person_id=person_id, assignment=assignment,
-                         requested_by=requested_by.strip(), on_behalf=on_behalf, requested_at=now,
+                         requested_by=requested_by.name, on_behalf=on_behalf, requested_at=now,
                          reason=reason.strip(), first_marks=first, first_score=result.auto_score + added, note="")
     try:
         with session.begin_nested():
@@ -130,6 +135,7 @@ def request_review(session: Session, programme: Programme, person_id: str, assig
             session.flush()
     except IntegrityError as error:
         raise RecordError(f"{person_id} 的试卷 {assignment} 这次成绩已申请过复核") from error
+    audit_log.record(session, requested_by, "review.request", [row], now)
     return _view(row)
 
 
@@ -155,51 +161,61 @@ def review_sheet(session: Session, review_id: int) -> ReviewSheet:
                                                      for name, stem, points, response in items))
 
 
-def mark_review(session: Session, review_id: int, marker: str, marks: Mapping[str, float],
+def mark_review(session: Session, review_id: int, marker: Actor, marks: Mapping[str, float],
                 now: datetime | None = None) -> Review:
     """The second marker's marks, one per essay, within each essay's points."""
+    authorize(marker, "review.mark")
+    now = now or datetime.now()
     row = _row(session, review_id)
     if row.second_marks is not None:
         raise RecordError(f"复核 #{review_id} 已由 {row.marker} 评分")
-    if not marker.strip():
-        raise RecordError("请填写复核阅卷人")
-    if marker.strip() == row.requested_by:
-        raise RecordError("复核阅卷人不能是申请人")
     sheet = {e.name: e.max_points for e in review_sheet(session, review_id).essays}
     if set(marks) != set(sheet):
         raise RecordError(f"须为每道简答题评分：{'、'.join(sorted(sheet))}（收到：{'、'.join(sorted(marks)) or '无'}）")
     for name, points in marks.items():
         if not 0 <= points <= sheet[name]:
             raise RecordError(f"{name} 的得分 {points:g} 超出范围 0–{sheet[name]:g}")
-    row.marker, row.second_marks, row.marked_at = marker.strip(), {k: float(v) for k, v in marks.items()}, \
-        now or datetime.now()
-    session.flush()
+    row.marker, row.second_marks, row.marked_at = marker.name, {k: float(v) for k, v in marks.items()}, now
+    audit_log.record(session, marker, "review.mark", [row], now)
     return _view(row)
 
 
-def decide_review(session: Session, review_id: int, decided_by: str, adopt: str, note: str = "",
+def decide_review(session: Session, review_id: int, decided_by: Actor, adopt: str, note: str = "",
                   now: datetime | None = None) -> Review:
     """Decide which marks stand (`first` or `second`). Adopting different second marks writes them
-    as the grader's marks; the first marks stay in the review."""
+    as the grader's marks (logged, so the audit log vouches for them); the first marks stay in the review."""
+    authorize(decided_by, "review.decide")
+    now = now or datetime.now()
     row = _row(session, review_id)
     if row.outcome is not None:
         raise RecordError(f"复核 #{review_id} 已由 {row.decided_by} 决定：{OUTCOMES[row.outcome]}")
     if row.second_marks is None:
         raise RecordError(f"复核 #{review_id} 尚无复核评分，不能决定")
-    if adopt not in ("first", "second") or not decided_by.strip():
-        raise RecordError("请写明决定人，并选择 first（维持原评分）或 second（采用复核评分）")
+    if adopt not in ("first", "second"):
+        raise RecordError("请选择 first（维持原评分）或 second（采用复核评分）")
     second = dict(row.second_marks)
     changed = adopt == "second" and second != row.first_marks
     if changed:
-        grades = _essay_grades(session, row.assignment, row.person_id)
-        for name, points in second.items():
-            session.execute(update(_GRADE).where(_GRADE.c.id == grades[name][0])
-                            .values(manual_score=points, needs_manual_grade=False))
+        _adopt(session, row, second, decided_by, now)
     delta = sum(second[n] - row.first_marks.get(n, 0.0) for n in second) if changed else 0.0
     row.outcome, row.final_score = ("changed" if changed else "upheld"), row.first_score + delta
-    row.decided_by, row.decided_at, row.note = decided_by.strip(), now or datetime.now(), note.strip()
-    session.flush()
+    row.decided_by, row.decided_at, row.note = decided_by.name, now, note.strip()
+    audit_log.record(session, decided_by, "review.decide", [row], now)
     return _view(row)
+
+
+def _adopt(session: Session, row: ScoreReviewRow, marks: Mapping[str, float], actor: Actor, now: datetime) -> None:
+    """The second marks become the grader's marks in nbgrader's gradebook, each change logged."""
+    from grader.audit.tables import states_by_key
+
+    grades = _essay_grades(session, row.assignment, row.person_id)
+    ids = [str(grades[name][0]) for name in marks]
+    for name, points in marks.items():
+        session.execute(update(_GRADE).where(_GRADE.c.id == grades[name][0])
+                        .values(manual_score=points, needs_manual_grade=False))
+    states = states_by_key(session, "grade", ids)
+    audit_log.append_many(session, actor, [audit_log.Change("review.decide", "grade", i, states[i]) for i in ids],
+                          now)
 
 
 def reviews_of(session: Session, person_id: str) -> list[Review]:

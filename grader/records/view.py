@@ -30,6 +30,7 @@ from grader.records.dossier import PersonRecord, find_people, load_requirements,
 from grader.records.gate import RECORD_KINDS, RecordError, correct_step, record_step, withdraw_step
 from grader.roster import unit_tree
 from grader.settings import Settings, content_folders
+from grader.staff.roles import Actor, StaffError
 from grader.workbook import download_link
 
 Clock = Callable[[], datetime]
@@ -58,13 +59,12 @@ def parse_day(text: str) -> date:
 class GateForm:
     """Record a gate step for the person on screen, or correct or withdraw one of their records."""
 
-    def __init__(self, app: RecordsApp, recorder: str) -> None:
+    def __init__(self, app: RecordsApp) -> None:
         self.app = app
         self.kind = _classed(widgets.Dropdown(options=[(v, k) for k, v in RECORD_KINDS.items()], description="事项"),
                              "ql-gate-kind")
         self.on = _classed(widgets.Text(value=f"{app.clock():%Y-%m-%d}", description="日期",
                                         placeholder="如 2026年11月30日 或 2026-11-30"), "ql-gate-date")
-        self.by = _classed(widgets.Text(value=recorder, description="记录人"), "ql-gate-by")
         self.notes = _classed(widgets.Textarea(description="备注"), "ql-gate-notes")
         self.text = _classed(widgets.Textarea(description="承诺全文", placeholder="仅廉政公开承诺：承诺书全文",
                                               layout=widgets.Layout(width="80%", height="6em")), "ql-gate-text")
@@ -80,7 +80,7 @@ class GateForm:
         correct.on_click(lambda _: self._fix(withdrawing=False))
         withdraw.on_click(lambda _: self._fix(withdrawing=True))
         self.widget = widgets.VBox([
-            widgets.HTML("<h3>记录关口事项</h3>"), self.kind, self.on, self.by, self.notes, self.text, save,
+            widgets.HTML("<h3>记录关口事项</h3>"), self.kind, self.on, self.notes, self.text, save,
             self.status, widgets.HTML("<h4>更正或撤销一条记录（原记录保留）</h4>"), self.which, self.new_on,
             self.reason, widgets.HBox([correct, withdraw]), self.fix_status])
         self.widget.layout.display = "none"
@@ -95,9 +95,10 @@ class GateForm:
             return
         try:
             with Session(self.app.engine) as session, session.begin():
-                saved = record_step(session, person, str(self.kind.value), parse_day(self.on.value), self.by.value,
-                                    self.notes.value, self.text.value or None, now=self.app.clock())
-        except RecordError as error:
+                saved = record_step(session, person, str(self.kind.value), parse_day(self.on.value),
+                                    self.app.acting(), self.notes.value, self.text.value or None,
+                                    now=self.app.clock())
+        except (RecordError, StaffError) as error:
             self.status.value = _error(str(error))
             return
         except SQLAlchemyError:
@@ -115,13 +116,13 @@ class GateForm:
         try:
             with Session(self.app.engine) as session, session.begin():
                 if withdrawing:
-                    done = withdraw_step(session, int(record_id), self.by.value, self.reason.value,
+                    done = withdraw_step(session, int(record_id), self.app.acting(), self.reason.value,
                                          now=self.app.clock())
                 else:
                     on = parse_day(self.new_on.value) if self.new_on.value.strip() else None
-                    done = correct_step(session, int(record_id), self.by.value, self.reason.value, on=on,
+                    done = correct_step(session, int(record_id), self.app.acting(), self.reason.value, on=on,
                                         now=self.app.clock())
-        except RecordError as error:
+        except (RecordError, StaffError) as error:
             self.fix_status.value = _error(str(error))
             return
         except SQLAlchemyError:
@@ -136,7 +137,7 @@ class CaseForm:
     """Open a promotion case (任职事项) for the person on screen, and record its talk, oath and
     commitment; the library refuses a date outside the order the programme sets, with the reason."""
 
-    def __init__(self, app: RecordsApp, recorder: str) -> None:
+    def __init__(self, app: RecordsApp) -> None:
         self.app = app
         self.case_programmes = [p for p in app.programmes.values() if p.cases]
         self.programme = _classed(widgets.Dropdown(options=[(p.title, p.id) for p in self.case_programmes],
@@ -147,14 +148,12 @@ class CaseForm:
         self.notice_end = _classed(widgets.Text(description="公示结束"), "ql-case-notice-end")
         self.decision = _classed(widgets.Text(description="任职决定", placeholder="可留空，稍后确定"),
                                  "ql-case-decision")
-        self.opened_by = _classed(widgets.Text(value=recorder, description="立项人"), "ql-case-opened-by")
         opener = _classed(widgets.Button(description="建立任职事项", button_style="primary"), "ql-case-open")
         self.open_status = _classed(widgets.HTML(), "ql-case-open-status")
         self.which = _classed(widgets.Dropdown(description="事项", options=[]), "ql-case-which")
         self.kind = _classed(widgets.Dropdown(options=[(RECORD_KINDS[k], k) for k in ("talk", "oath", "commitment")],
                                               description="环节"), "ql-case-kind")
         self.on = _classed(widgets.Text(value=f"{app.clock():%Y-%m-%d}", description="日期"), "ql-case-date")
-        self.by = _classed(widgets.Text(value=recorder, description="记录人"), "ql-case-by")
         self.notes = _classed(widgets.Textarea(description="备注"), "ql-case-notes")
         self.text = _classed(widgets.Textarea(description="承诺全文", placeholder="仅廉政公开承诺：承诺书全文",
                                               layout=widgets.Layout(width="80%", height="6em")), "ql-case-text")
@@ -164,9 +163,9 @@ class CaseForm:
         save.on_click(lambda _: self._record())
         self.widget = widgets.VBox([
             widgets.HTML("<h3>任职事项</h3>"), self.programme, self.position, self.notice_start, self.notice_end,
-            self.decision, self.opened_by, opener, self.open_status,
+            self.decision, opener, self.open_status,
             widgets.HTML("<h4>记录任职事项的环节（廉政知识测试在考场完成）</h4>"), self.which, self.kind, self.on,
-            self.by, self.notes, self.text, save, self.step_status])
+            self.notes, self.text, save, self.step_status])
         self.widget.layout.display = "none"
 
     def show_for(self, record: PersonRecord) -> None:
@@ -186,8 +185,8 @@ class CaseForm:
             with Session(self.app.engine) as session, session.begin():
                 case = open_case(session, self._chosen_programme(), person, self.position.value,
                                  parse_day(self.notice_start.value), parse_day(self.notice_end.value),
-                                 self.opened_by.value, decision, now=self.app.clock())
-        except RecordError as error:
+                                 self.app.acting(), decision, now=self.app.clock())
+        except (RecordError, StaffError) as error:
             self.open_status.value = _error(str(error))
             return
         except SQLAlchemyError:
@@ -205,9 +204,9 @@ class CaseForm:
         try:
             with Session(self.app.engine) as session, session.begin():
                 saved = record_case_step(session, self._chosen_programme(), int(case_id), str(self.kind.value),
-                                         parse_day(self.on.value), self.by.value, self.notes.value,
+                                         parse_day(self.on.value), self.app.acting(), self.notes.value,
                                          self.text.value or None, now=self.app.clock())
-        except RecordError as error:
+        except (RecordError, StaffError) as error:
             self.step_status.value = _error(str(error))
             return
         except SQLAlchemyError:
@@ -221,14 +220,47 @@ class CaseForm:
 
 class RecordsApp:
     def __init__(self, engine: Engine, programmes: Mapping[str, Programme], modules: Sequence[Module],
-                 clock: Clock = datetime.now, recorder: str = "") -> None:
+                 clock: Clock = datetime.now, actor: Actor | None = None) -> None:
         self.engine, self.programmes, self.modules, self.clock = engine, dict(programmes), list(modules), clock
         self.person_id: str | None = None
-        self.gate = GateForm(self, recorder)
-        self.cases = CaseForm(self, recorder)
-        self.widget = widgets.VBox([widgets.HTML("<h2>廉政教育记录（组织部门）</h2>"),
+        self.actor = actor
+        self.gate = GateForm(self)
+        self.cases = CaseForm(self)
+        self.widget = widgets.VBox([widgets.HTML("<h2>廉政教育记录（组织部门）</h2>"), self._sign_in(),
                                     self._tabs()])
         self.widget.add_class("ql-records")
+
+    def acting(self) -> Actor:
+        """Who the page acts as: the signed-in staff member (the library checks what their role may do)."""
+        if self.actor is None:
+            raise StaffError("请先以工作人员身份登录（页面上方）")
+        return self.actor
+
+    def _sign_in(self) -> widgets.Widget:
+        self.staff_name = _classed(widgets.Text(description="姓名"), "ql-staff-name")
+        self.staff_password = _classed(widgets.Password(description="密码"), "ql-staff-password")
+        go = _classed(widgets.Button(description="登录"), "ql-staff-signin")
+        self.who = _classed(widgets.HTML(self._who()), "ql-staff-who")
+        go.on_click(lambda _: self.sign_in())
+        return widgets.VBox([self.who, widgets.HBox([self.staff_name, self.staff_password, go])])
+
+    def _who(self) -> str:
+        return (f"<p>当前身份：{html.escape(self.actor.label)}</p>" if self.actor
+                else "<p style='color:#b00'>尚未登录：记录、立项须以工作人员身份登录</p>")
+
+    def sign_in(self) -> None:
+        from grader.staff.accounts import sign_in
+
+        with Session(self.engine) as session:
+            try:
+                self.actor = sign_in(session, self.staff_name.value, self.staff_password.value, self.clock())
+            except StaffError as error:
+                session.commit()  # the wrong try is counted
+                self.who.value = self._who() + _error(str(error))
+                return
+            session.commit()
+        self.staff_password.value = ""
+        self.who.value = self._who()
 
     def _tabs(self) -> widgets.Tab:
         tabs = widgets.Tab(children=[self._person_panel(), self._unit_panel()])
@@ -358,6 +390,19 @@ class RecordsApp:
                                                     "ql-unit-xlsx")
 
 
+def _hub_actor(engine: Engine, hub_user: str) -> Actor | None:
+    """Behind JupyterHub, the staff account mapped to the hub user; otherwise sign in on the page."""
+    from grader.staff.accounts import actor_for_hub_user
+
+    if not hub_user:
+        return None
+    try:
+        with Session(engine) as session:
+            return actor_for_hub_user(session, hub_user)
+    except StaffError:
+        return None
+
+
 def open_records(environ: Mapping[str, str] | None = None, *, programmes: Path | None = None,
                  courses: Path | None = None) -> RecordsApp | None:
     """voila_apps/records.ipynb. The workspace and database come from `qinglian serve`
@@ -374,6 +419,7 @@ def open_records(environ: Mapping[str, str] | None = None, *, programmes: Path |
     except (ProgrammeError, CourseError) as error:
         display(widgets.HTML(_error(f"无法读取培训项目或课程目录：{error}")))
         return None
-    app = RecordsApp(connect(settings.db_url), loaded, modules, recorder=env.get("JUPYTERHUB_USER", ""))
+    engine = connect(settings.db_url)
+    app = RecordsApp(engine, loaded, modules, actor=_hub_actor(engine, env.get("JUPYTERHUB_USER", "")))
     display(app.widget)
     return app
