@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from grader.certificates.flags import FlagError, clear_flag
 from grader.gradebook.engine import connect
+from grader.staff.roles import Actor
 
 
 def clear_in_a_process(db_url: str, assignment: str, reviewer: str, reason: str, now: datetime, start: Barrier,
@@ -19,7 +20,7 @@ def clear_in_a_process(db_url: str, assignment: str, reviewer: str, reason: str,
     try:
         start.wait(timeout=120)
         with Session(engine) as session, session.begin():
-            clear_flag(session, "P001", assignment, reviewer, reason, now)
+            clear_flag(session, "P001", assignment, Actor(reviewer, "organiser"), reason, now)
         results.put(("cleared", reviewer))
     except FlagError as error:
         results.put(("refused", str(error)))

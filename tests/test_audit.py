@@ -9,6 +9,7 @@ import getpass
 from datetime import date, datetime
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
@@ -135,3 +136,58 @@ def test_the_cli_refuses_an_unmapped_os_user(settings: Settings, engine: Engine)
         add_staff(session, None, "组织部 管理员", "organiser", os_user=f"not-{getpass.getuser()}")
     code, said = _cli(settings, "audit", "verify")
     assert code != 0 and f"系统用户 {getpass.getuser()} 没有对应的工作人员账号" in said
+
+
+def test_manual_scores_from_formgrader_are_logged_by_sync_and_a_later_edit_is_flagged(
+        settings: Settings, engine: Engine, released: list[str]) -> None:
+    from grader.audit.sync import sync_manual_grades
+    from tests.staff_data import trainer
+
+    seed_roster(engine)
+    sit(settings, engine, released[0], {"P001": True}, essay="廉洁从政，首先要守住底线。")
+
+    def formgrader(points: float) -> str:  # formgrader writes nbgrader's own table, not through us
+        with engine.begin() as db:
+            grade = db.execute(text("SELECT id FROM grade ORDER BY id LIMIT 1")).scalar_one()
+            db.execute(text("UPDATE grade SET manual_score = :p WHERE id = :i"), {"p": points, "i": grade})
+        return str(grade)
+
+    grade = formgrader(3)
+    with Session(engine) as session:
+        assert verify(session).findings == (f"grade #{grade}：审计日志中没有这一行，是绕过平台写入的",)
+    with Session(engine) as session, session.begin():
+        assert sync_manual_grades(session, trainer(), hub_user="trainer1") == 1
+    with Session(engine) as session:
+        assert verify(session).findings == ()
+    formgrader(5)
+    with Session(engine) as session:
+        assert verify(session).findings == (f"grade #{grade}：人工评分 3.0 被改为 5.0，没有对应的审计记录",)
+
+
+def test_the_auditor_searches_by_person_actor_action_and_time_and_exports_a_workbook(
+        settings: Settings, engine: Engine, released: list[str], tmp_path: Path) -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from grader.audit.checkpoint import write_checkpoint
+    from grader.audit.search import Query, entries_xlsx, last_checkpoint, search
+    from grader.certificates.keys import load_signer
+    from grader.staff.roles import StaffError
+    from tests.staff_data import auditor
+
+    made = _world(settings, engine, released[0])
+    with Session(engine) as session, session.begin():
+        about = search(session, auditor(), Query(person="P001"))
+        assert {e.action for e in about} >= {"roster.import", "grade.run", "gate.record", "cert.issue", "cert.revoke"}
+        assert all(e.action != "cert.issue" or e.object_id != made["kept"] for e in about)  # P002's is not P001's
+        assert [e.object_id for e in search(session, auditor(), Query(action="gate"))] == [made["talk"]]
+        assert {e.actor for e in search(session, auditor(), Query(actor="管理员"))} == {"组织部 管理员"}
+        assert search(session, auditor(), Query(since=datetime(2027, 1, 1))) == []
+        with pytest.raises(StaffError):
+            search(session, recorder(), Query())
+        assert last_checkpoint(session) is None
+        write_checkpoint(session, load_signer(settings.root), tmp_path / "c.json", NOW, auditor())
+        assert last_checkpoint(session) == NOW
+        sheet = load_workbook(BytesIO(entries_xlsx(search(session, auditor(), Query())))).active
+    assert sheet is not None and sheet["A1"].value == "序号" and sheet.max_row > 10

@@ -269,7 +269,7 @@ def test_a_student_id_not_on_the_roster_is_graded_and_flagged(settings: Settings
     keys = _keys(engine, assignment)
     with Session(engine) as session, session.begin():
         import_people(session, [Person("P001", "王建国", "410502197503120011", "安阳市纪委监委", "", "市直单位",
-                                       "二级调研员", "公务员")])
+                                       "二级调研员", "公务员")], system("测试"))
     for student in ("P001", "P999"):
         _submit(settings, assignment, student, {k.name: _right(k) for k in keys.items})
     report = _grade(engine, settings, assignment)

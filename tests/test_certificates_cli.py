@@ -15,6 +15,7 @@ from grader.cli import main
 from grader.settings import Settings
 from tests.certificates_data import block_network
 from tests.records_data import DATA, REPO, seed_roster, sit
+from tests.staff_data import os_user_as
 
 
 def _run(*args: str) -> Result:
@@ -31,10 +32,11 @@ def test_issue_publish_verify_offline_revoke_and_rotate(settings: Settings, engi
     seed_roster(engine)
     sit(settings, engine, released[0], {"P001": True, "P002": False})
     ws = ["--root", str(settings.root), "--db", settings.db_url]
+    os_user_as(settings, "organiser")
     made = _run("keys", "init", "--issuer", "安阳市演示签发机构", "--root", str(settings.root))
     assert made.exit_code == 0 and "已建立签发密钥" in made.output
     sources = ["--programmes", str(DATA / "programmes"), "--courses", str(REPO / "courses")]
-    issued = _run("cert", "issue", "--person", "P001", "--programme", "promotion_test", "--by", "组织部 李四",
+    issued = _run("cert", "issue", "--person", "P001", "--programme", "promotion_test",
                   "--out", str(tmp_path / "out"), *sources, *ws)
     assert issued.exit_code == 0, issued.output
     (pdf,) = (tmp_path / "out").glob("P001-promotion_test-QL*.pdf")
@@ -49,14 +51,14 @@ def test_issue_publish_verify_offline_revoke_and_rotate(settings: Settings, engi
     assert verified.exit_code == 0 and "真实有效" in verified.output and "姓名：王建国" in verified.output
 
     serial = pdf.stem.split("-", 2)[2]
-    revoked = _run("cert", "revoke", serial, "--reason", "成绩更正", "--by", "组织部 李四", *ws)
+    revoked = _run("cert", "revoke", serial, "--reason", "成绩更正", *ws)
     assert revoked.exit_code == 0
     assert _run("cert", "revocations", "--to", str(crl), *ws).exit_code == 0
     assert json.loads(crl.read_text("utf-8"))["revoked"][0]["serial"] == serial
     now_revoked = _run("cert", "verify", str(pdf), "--keys", str(keys), "--revocations", str(crl))
     assert now_revoked.exit_code == 1 and "已吊销" in now_revoked.output and "成绩更正" in now_revoked.output
 
-    assert _run("keys", "rotate", "--root", str(settings.root)).exit_code == 0
+    assert _run("keys", "rotate", *ws).exit_code == 0
     qr_text = read_certificate(pdf.read_bytes()).qr_text
     assert qr_text is not None
     in_workspace = _run("cert", "verify", "--qr", qr_text, *ws)  # the workspace's keys, its revocations
@@ -80,6 +82,7 @@ def test_the_published_list_says_when_the_next_is_due_and_verify_warns_once_it_i
     seed_roster(engine)
     sit(settings, engine, released[0], {"P001": True})
     ws = ["--root", str(settings.root), "--db", settings.db_url]
+    os_user_as(settings, "organiser")
     assert _run("keys", "init", "--issuer", "安阳市演示签发机构", "--root", str(settings.root)).exit_code == 0
     sources = ["--programmes", str(DATA / "programmes"), "--courses", str(REPO / "courses")]
     assert _run("cert", "issue", "--person", "P001", "--programme", "promotion_test", "--out", str(tmp_path / "out"),

@@ -27,7 +27,7 @@ from grader.workspace import write_submission
 from tests.certificates_data import NOW
 from tests.flag_workers import clear_in_a_process
 from tests.records_data import DATA, REPO, seed_roster, sit
-from tests.staff_data import organiser
+from tests.staff_data import organiser, os_user_as, recorder
 
 SOURCES = Sources(DATA / "programmes", REPO / "courses")
 HANDED_IN = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
@@ -84,7 +84,7 @@ def test_clearing_needs_a_name_and_a_reason_and_a_flagged_current_result_and_hap
     sit(settings, engine, released[0], {"P002": True})
     sit_tampered(settings, engine, released[0], "P001")
     with Session(engine) as session, session.begin():
-        with pytest.raises(FlagError, match="必须写明操作人"):
+        with pytest.raises(FlagError, match="必须写明理由"):
             clear_flag(session, "P001", released[0], organiser(REVIEWER), "  ", NOW)
         with pytest.raises(FlagError, match="没有待复核标记，无需解除"):
             clear_flag(session, "P002", released[0], organiser(REVIEWER), WHY, NOW)
@@ -133,9 +133,9 @@ def test_the_gate_certificate_waits_for_its_flagged_exam_too(settings: Settings,
     sit_tampered(settings, engine, released[0], "P001")
     with Session(engine) as session, session.begin():
         for kind, day in (("talk", 2), ("oath", 6)):
-            record_step(session, "P001", kind, datetime(2026, 11, day).date(), REVIEWER, now=NOW)
-        record_step(session, "P001", "commitment", datetime(2026, 11, 25).date(), REVIEWER, text="本人承诺：廉洁自律。",
-                    now=NOW)
+            record_step(session, "P001", kind, datetime(2026, 11, day).date(), recorder(REVIEWER), now=NOW)
+        record_step(session, "P001", "commitment", datetime(2026, 11, 25).date(), recorder(REVIEWER),
+                    text="本人承诺：廉洁自律。", now=NOW)
     assert refusals(engine, ["P001"], "promotion_gate")["P001"].startswith("成绩待复核")
     with Session(engine) as session, session.begin():
         clear_flag(session, "P001", released[0], organiser(REVIEWER), WHY, NOW)
@@ -164,6 +164,7 @@ def test_from_the_command_line_issuing_names_the_flag_and_clearing_it_lets_the_c
     seed_roster(engine)
     sit_tampered(settings, engine, released[0], "P001")
     ws = ["--root", str(settings.root), "--db", settings.db_url]
+    os_user_as(settings, "organiser")
     assert _run("keys", "init", "--issuer", "安阳市演示签发机构", "--root", str(settings.root)).exit_code == 0
     issue = ["cert", "issue", "--person", "P001", "--programme", "promotion_test", "--out", str(tmp_path / "out"),
              "--programmes", str(DATA / "programmes"), "--courses", str(REPO / "courses"), *ws]
@@ -173,11 +174,11 @@ def test_from_the_command_line_issuing_names_the_flag_and_clearing_it_lets_the_c
     listed = _run("result", "flags", *ws)
     assert listed.exit_code == 0 and f"P001：试卷 {released[0]}" in listed.output
     assert "锁定单元格被改动" in listed.output
-    no_reason = CliRunner().invoke(main, ["result", "clear-flag", "P001", released[0], "--by", REVIEWER, *ws])
+    no_reason = CliRunner().invoke(main, ["result", "clear-flag", "P001", released[0], *ws])
     assert no_reason.exit_code == 2 and "--reason" in no_reason.output
-    cleared = _run("result", "clear-flag", "P001", released[0], "--by", REVIEWER, "--reason", WHY, *ws)
+    cleared = _run("result", "clear-flag", "P001", released[0], "--reason", WHY, *ws)
     assert cleared.exit_code == 0 and "已解除 P001" in cleared.output
-    again = _run("result", "clear-flag", "P001", released[0], "--by", REVIEWER, "--reason", WHY, *ws)
+    again = _run("result", "clear-flag", "P001", released[0], "--reason", WHY, *ws)
     assert again.exit_code == 1 and "已于" in again.output and "Traceback" not in again.output
     issued = _run(*issue)
     assert issued.exit_code == 0, issued.output

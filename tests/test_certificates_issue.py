@@ -112,7 +112,7 @@ def test_a_unit_batch_for_induction_covers_sub_units_and_names_what_is_missing(
     init_keys(settings.root, "安阳市演示签发机构", NOW)
     with Session(engine) as session, session.begin():
         batch = issue_certificates(session, settings.root, Selection(unit="林州市", programme="induction"), SOURCES,
-                                   "测试员", datetime.now())
+                                   organiser("测试员"), datetime.now())
         outcomes = {o.person_id: o for o in batch.outcomes}
     assert outcomes["P003"].issued is not None
     assert outcomes["P004"].problem == f"尚未完成：{course[-1].title}"

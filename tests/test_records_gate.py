@@ -34,7 +34,7 @@ def test_a_wrong_record_is_refused_with_its_reason_and_nothing_is_written(
     seed_roster(engine)
     with Session(engine) as session, session.begin():
         with pytest.raises(RecordError, match=reason.replace("(", r"\(").replace(")", r"\)")):
-            record_step(session, person, kind, on, by, text=text, now=NOW)
+            record_step(session, person, kind, on, recorder(by), text=text, now=NOW)
         assert session.scalar(select(func.count()).select_from(GateRecordRow)) == 0
 
 
@@ -44,14 +44,16 @@ def test_the_same_step_on_the_same_day_twice_is_refused(engine: Engine) -> None:
         first = record_step(session, "P001", "talk", DAY, recorder("李四"), now=NOW)
         with pytest.raises(RecordError, match=f"#{first.id}"):
             record_step(session, "P001", "talk", DAY, recorder("王五"), now=NOW)
-        record_step(session, "P001", "talk", date(2026, 11, 9), recorder("王五"), "第二次谈话", now=NOW)  # another day is fine
+        record_step(session, "P001", "talk", date(2026, 11, 9), recorder("王五"),
+                                                  "第二次谈话", now=NOW)  # another day is fine
         assert len(in_force(session, ["P001"])["P001"]) == 2
 
 
 def test_a_correction_adds_a_row_and_the_old_one_stays_unchanged(engine: Engine) -> None:
     seed_roster(engine)
     with Session(engine) as session, session.begin():
-        old = record_step(session, "P001", "commitment", DAY, recorder("李四"), "公示于单位网站", text="承诺一", now=NOW)
+        old = record_step(session, "P001", "commitment", DAY, recorder("李四"),
+                          "公示于单位网站", text="承诺一", now=NOW)
         later = datetime(2026, 11, 27, 11, 0)
         new = correct_step(session, old.id, recorder("王五"), "承诺书文字录入有误", text="承诺二", now=later)
         trail = records_of(session, "P001")

@@ -14,10 +14,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from grader.audit.log import GENESIS, canonical
+from grader.audit.log import GENESIS, append, canonical
 from grader.certificates.keys import KeySet, Signer
 from grader.certificates.payload import b64decode, b64encode
 from grader.gradebook.models import AuditRow
+from grader.staff.roles import Actor, authorize
 
 FORMAT = "qinglian-audit-checkpoint/1"
 
@@ -52,10 +53,16 @@ def make_checkpoint(session: Session, signer: Signer, now: datetime) -> dict[str
             "issuer": point.issuer, "key_id": point.key_id, "signature": b64encode(signer.sign(point.body()))}
 
 
-def write_checkpoint(session: Session, signer: Signer, path: Path, now: datetime) -> Checkpoint:
+def write_checkpoint(session: Session, signer: Signer, path: Path, now: datetime, actor: Actor) -> Checkpoint:
+    """Sign the head into `path`, then log that a checkpoint was signed (the entry comes after the
+    head it signs, so the auditor's page can say when the last one was made)."""
+    authorize(actor, "audit.checkpoint")
     data = make_checkpoint(session, signer, now)
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    return read_checkpoint(path, None)
+    point = read_checkpoint(path, None)
+    append(session, actor, "audit.checkpoint", "audit_checkpoint", str(point.seq),
+           {"seq": point.seq, "hash": point.hash, "at": point.at, "key_id": point.key_id}, now=now)
+    return point
 
 
 def read_checkpoint(path: Path, keys: KeySet | None) -> Checkpoint:

@@ -75,12 +75,19 @@ def keys_export(to: Path | None, root: Path) -> None:
 
 @keys.command("rotate")
 @root_option
-def keys_rotate(root: Path) -> None:
-    """换一把新的签发密钥；旧公钥保留在公钥集中，旧证书照常核验，旧私钥删除。"""
+@db_option
+def keys_rotate(root: Path, db_url: str | None) -> None:
+    """换一把新的签发密钥（须为管理员，记入审计日志）；旧公钥保留在公钥集中，旧证书照常核验，旧私钥删除。"""
+    from grader.audit.log import append
     from grader.certificates.keys import rotate_keys
+    from grader.staff.roles import authorize
 
-    with _failing():
-        key = rotate_keys(root.resolve(), datetime.now())
+    settings = Settings.resolve(root, db_url)
+    with _failing(), transaction(settings) as session:
+        actor = authorize(acting(session), "keys.manage")
+        key = rotate_keys(settings.root, datetime.now())
+        append(session, actor, "keys.rotate", "signing_key", key.key_id,
+               {"key_id": key.key_id, "created_at": key.created_at.isoformat()})
     console.print(f"新的签发密钥 {key.key_id} 已启用；请重新导出公钥集（qinglian keys export）")
 
 

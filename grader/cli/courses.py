@@ -70,3 +70,28 @@ def progress(root: Path, db_url: str | None, courses: Path, learner: str | None,
     Console().print(table)
 
 
+
+
+@course.command("codes")
+@click.option("--unit", default=None, help="单位（含下级单位）；不给则为名单上的全部人员")
+@click.option("--person", "people", multiple=True, help="人员编号（可多次给出）")
+@click.option("--to", "to", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="打印用的学习码清单（CSV，Excel 可直接打开）")
+@root_option
+@db_option
+def course_codes(unit: str | None, people: tuple[str, ...], to: Path, root: Path, db_url: str | None) -> None:
+    """为学员发放个人学习码（没有 JupyterHub 账号时登录课程用；旧码作废；须为管理员）。"""
+    from sqlalchemy import select
+
+    from grader.cli.edge import acting, refused
+    from grader.course.study_codes import issue_study_codes, write_code_list
+    from grader.gradebook.models import PersonRow
+    from grader.roster import unit_members
+    from grader.sitting.codes import load_secret
+
+    settings = Settings.resolve(root, db_url)
+    with refused(), transaction(settings) as session:
+        ids = list(people) or (unit_members(session, unit) if unit else list(session.scalars(select(PersonRow.id))))
+        issued = issue_study_codes(session, load_secret(settings.root), ids, acting(session))
+        write_code_list(issued, to)
+    console.print(f"已为 {len(issued)} 人发放学习码，清单在 {to}（打印后分发，勿留在共享目录）", highlight=False)

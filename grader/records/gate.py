@@ -30,6 +30,8 @@ class RecordError(ValueError):
 def _check_recorder(recorded_by: Actor, action: str) -> None:
     """The recorder is a signed-in staff member whose role may record (never a typed name)."""
     authorize(recorded_by, action)
+    if not recorded_by.name.strip():
+        raise RecordError("请填写记录人")
     if len(recorded_by.name) > _MAX_NAME:
         raise RecordError(f"记录人不能超过 {_MAX_NAME} 个字")
 
