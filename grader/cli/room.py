@@ -53,7 +53,7 @@ def room(root: Path, db_url: str | None, port: int, address: str, base_url: str,
                       f"（保存在 {settings.root / FOLDER / STAFF_TOKEN}）", highlight=False)
 
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(app, port, address, behind_proxy=behind_proxy, ready=ready))
+        asyncio.run(serve(app, port, address, behind_proxy=behind_proxy, ready=ready, stop_on_signals=True))
 
 
 def _hub_room(root: Path, db_url: str | None, sweep: float) -> None:

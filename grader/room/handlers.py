@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, TypeGuard, cast
 from urllib.parse import urlsplit
 
@@ -243,8 +244,8 @@ async def grade(room: Room, attempt_id: int) -> ResultView | None:
     if result.graded:
         return result
     try:
-        return await room.gradebook.grade(lambda session: grade_attempt(
-            session, room.settings.root, attempt_id, actor="exam-room"))
+        return await room.gradebook.grade(partial(grade_attempt, root=room.settings.root, attempt_id=attempt_id,
+                                                  actor="exam-room"))
     except Exception:  # one submission's grading must not take the room down; the sweep regrades
         log.exception("grading attempt %s failed", attempt_id)
         return None

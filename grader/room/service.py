@@ -15,7 +15,8 @@ from grader.settings import Settings
 class RoomOptions:
     base_url: str = "/"  # a path prefix, e.g. a JupyterHub service's /services/exam-room/
     db_threads: int | None = None  # None: 2 on SQLite (one writer at a time), 16 on PostgreSQL
-    grading_threads: int = 1
+    grading_processes: int = 1
+    warm_grading: bool = True  # start the grading process with the room (False: at the first submission)
     sweep_seconds: float = 30.0  # submit attempts whose time ran out with no page left (0: never)
     secure_cookies: bool = False  # behind HTTPS: cookies only over HTTPS
     session_hours: float = 12.0  # how long a candidate's cookie lasts (a sitting's day)
