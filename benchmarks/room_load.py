@@ -465,8 +465,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             finally:
                 for process in [*(r.process for r in rooms), *([proxy_process] if proxy_process else [])]:
                     if process.poll() is None:
-                        process.terminate()
-                        process.wait(20)
+                        process.terminate()  # a room drains the work already queued before it stops
+                        try:
+                            process.wait(60)
+                        except subprocess.TimeoutExpired:
+                            process.kill()
+                            process.wait()
             counts = count_in_database(db_url, people)
     return summary(args, people, counts, rooms, (load_before, load_after), seconds)
 
