@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import grader
-from grader.serve import Server, platform_servers
+from grader.serve import Server, platform_servers, voila_server
 from grader.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -41,7 +41,11 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 CONTENT = {"records.ipynb": ".ql-records .ql-search input", "item_analysis.ipynb": ".ql-item-analysis .ql-paper select",
            "scoreboard.ipynb": ".ql-scoreboard", "certificates.ipynb": ".ql-certificates-app",
-           "index.ipynb": ".ql-sign-in"}
+           "index.ipynb": ".ql-sign-in", "floor.ipynb": ".ql-floor"}
+FLOOR = {"cells": [{"cell_type": "code", "execution_count": None, "id": "floor", "metadata": {}, "outputs": [],
+                    "source": "import ipywidgets\nipywidgets.HTML(\"<b class='ql-floor'>Voila</b>\")"}],
+         "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+         "nbformat": 4, "nbformat_minor": 5}
 
 
 def _free_port() -> int:
@@ -141,6 +145,12 @@ def measure(root: Path, pages: list[str], runs: int, settle: float, gap: float) 
     servers: list[Server] = build(settings, MEASURED / "courses", MEASURED / "voila_apps", port, lab_port,
                                "bench-token", *room, MEASURED / "exams" / "programmes")
     urls = _page_urls(servers)
+    if "floor.ipynb" in pages:  # Voila's own cost: one HTML widget, served like the public pages (pool, template)
+        folder = Path(tempfile.mkdtemp())
+        (folder / "floor.ipynb").write_text(json.dumps(FLOOR))
+        floor = voila_server(settings, folder, _free_port(), "floor.ipynb", "Voila 本身（一个部件）", 2,
+                             only_page=True, refill_after=10)
+        urls["floor.ipynb"] = (floor, floor.urls[0])
     results: dict[str, dict[str, object]] = {}
     for page in pages:
         server, url = urls[page]
@@ -176,7 +186,8 @@ def machine() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--root", type=Path, default=Path("demo"))
-    parser.add_argument("--pages", default="records,item_analysis,scoreboard,certificates")
+    parser.add_argument("--pages", default="records,item_analysis,scoreboard,certificates",
+                        help="also: floor (an empty page with one widget: what Voila itself costs)")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--settle", type=float, default=20.0, help="seconds for a pool to fill before the first open")
     parser.add_argument("--gap", type=float, default=12.0, help="seconds between opens (pools refill after 10 s)")
