@@ -22,6 +22,7 @@ from grader.settings import Settings
 from grader.simulate import Candidate, demo_candidates, simulate_submissions
 from grader.sitting.codes import load_secret
 from grader.sitting.seats import Seat, create_sitting, seat_list
+from grader.staff.demo import demo_staff
 from grader.staff.roles import system
 from grader.workspace import init_workspace
 
@@ -65,6 +66,9 @@ def run_demo(settings: Settings, engine: Engine, exams: Path, *, candidates: int
     people = demo_candidates(candidates, seed=2026)
     assignments: list[str] = []
     with Session(engine) as session, session.begin():
+        staff_file = demo_staff(session, settings.root)
+        if staff_file:
+            say(f"演示工作人员账号（管理员对应当前系统用户，页面登录的密码）：{staff_file}")
         import_people(session, demo_roster(people), system("演示数据"))
         for name in BLUEPRINTS:
             paths = build_from_files(session, settings.root, exams / "blueprints" / f"{name}.yaml",
