@@ -152,3 +152,33 @@ def test_a_review_is_asked_for_marked_blind_and_decided_from_the_command_line(
     os_user_as(settings, "organiser")
     code, decided = _run(settings, "review", "decide", "1", "--adopt", "second")
     assert code == 0 and "维持原评分，最终得分 19" in decided  # the same mark twice: upheld
+
+
+def test_a_resit_sitting_seats_only_those_the_rule_allows_and_says_why_not(
+        settings: Settings, engine: Engine, released: list[str], tmp_path: Path) -> None:
+    """`qinglian sitting create --resit-of SITTING`: the hook of grader.records.resits."""
+    from datetime import datetime, timedelta
+
+    from grader.sitting.seats import create_sitting
+    from tests.records_data import sit
+
+    seed_roster(engine)
+    sit(settings, engine, released[0], {"P001": False, "P002": True, "P003": False},
+        at=datetime.now() - timedelta(days=3))
+    opens = datetime.now() - timedelta(days=3, hours=1)
+    with Session(engine) as session, session.begin():
+        create_sitting(session, "s1", "首次测试", released[:1], ["P001", "P002", "P003"], opens,
+                       opens + timedelta(hours=3), 60, secret=bytes(32), created_by="t", now=opens)
+    cases = ("--programmes", str(DATA / "cases"))
+    os_user_as(settings, "organiser")
+    for person in ("P001", "P002"):
+        assert _run(settings, "case", "open", person, "--position", "副局长", "--notice-start", "2026-11-10",
+                    "--notice-end", "2026-11-17", *cases)[0] == 0
+    later = datetime.now() + timedelta(days=7)
+    code, said = _run(settings, "sitting", "create", "s2", "--title", "补考", "--assignment", released[1],
+                      "--opens", f"{later:%Y-%m-%d %H:%M}", "--closes", f"{later + timedelta(hours=2):%Y-%m-%d %H:%M}",
+                      "--duration", "60", "--resit-of", "s1", *cases, "--list", str(tmp_path / "seats.csv"))
+    flat = "".join(said.split())
+    assert code == 0 and "场次s2：1个座位" in flat, said
+    assert "P002不能补考：已通过" in flat and "P003不能补考：没有办理中的" in flat
+    assert (tmp_path / "seats.csv").read_text("utf-8-sig").count("\n") == 2  # a header and P001's seat

@@ -25,7 +25,7 @@ from grader.certificates.flags import open_flags, refusal
 from grader.certificates.payload import PROGRAMMES, CertificateFacts, PayloadError
 from grader.course.catalog import CourseError, Module, load_catalog
 from grader.gradebook.models import GradingRunRow, PaperRow, PersonRow, ResultRow, SittingCandidateRow
-from grader.programmes import ProgrammeError, load_programmes, people_status
+from grader.programmes import Programme, ProgrammeError, load_programmes, people_status, valid_until
 from grader.roster import unit_members
 
 _CHUNK = 500
@@ -63,14 +63,15 @@ def _people(session: Session, ids: Sequence[str]) -> dict[str, PersonRow]:
 
 
 def _add(facts: list[CertificateFacts], refused: dict[str, str], person: PersonRow, certificate: str, result: str,
-         day: date) -> None:
+         day: date, until: date | None = None) -> None:
     try:
-        facts.append(CertificateFacts(person.id, person.name, person.unit, certificate, result, day))
+        facts.append(CertificateFacts(person.id, person.name, person.unit, certificate, result, day, until))
     except PayloadError as error:  # a roster row that cannot be printed: this person only
         refused[person.id] = str(error)
 
 
-def _promotion_test(session: Session, people: dict[str, PersonRow]) -> tuple[list[CertificateFacts], dict[str, str]]:
+def _promotion_test(session: Session, people: dict[str, PersonRow],
+                    validity: Programme | None = None) -> tuple[list[CertificateFacts], dict[str, str]]:
     ids = list(people)
     best: dict[str, tuple[float, float, float, datetime | None]] = {}
     query = (select(ResultRow.student_id, ResultRow.auto_score, ResultRow.max_score, PaperRow.pass_mark,
@@ -95,8 +96,18 @@ def _promotion_test(session: Session, people: dict[str, PersonRow]) -> tuple[lis
         else:
             score, max_score, pass_mark, at = found
             result = f"合格，得分 {score:g}/{max_score:g}（及格线 {pass_mark:g}）"
-            _add(facts, refused, person, "promotion_test", result, (at or datetime.now()).date())
+            day = (at or datetime.now()).date()
+            until = valid_until(validity, day) if validity else None
+            _add(facts, refused, person, "promotion_test", result, day, until)
     return facts, refused
+
+
+def _promotion_rules(sources: Sources) -> Programme | None:
+    """The promotion programme, whose test's validity a test certificate carries (None: unreadable)."""
+    try:
+        return load_programmes(sources.programmes).get("promotion")
+    except ProgrammeError:
+        return None
 
 
 def _programme(session: Session, people: dict[str, PersonRow], certificate: str, sources: Sources,
@@ -120,7 +131,9 @@ def _programme(session: Session, people: dict[str, PersonRow], certificate: str,
         done = "；".join(f"{s.label}（{s.detail}）" for s in status.steps if not s.step.startswith("module:"))
         modules_done = sum(1 for s in status.steps if s.step.startswith("module:"))
         result = f"合格：完成全部 {modules_done} 个课程模块；{done}" if modules_done else f"全部完成：{done}"
-        _add(facts, refused, person, certificate, result, status.cleared_at.date())
+        exam = next((s for s in status.steps if s.step == "exam" and s.at is not None), None)
+        until = valid_until(programme, exam.at.date()) if exam and exam.at else None  # the test's validity
+        _add(facts, refused, person, certificate, result, status.cleared_at.date(), until)
     return facts, refused, [s.blueprint for s in programme.steps if s.kind == "exam"]
 
 
@@ -139,7 +152,7 @@ def eligible(session: Session, person_ids: Sequence[str], certificate: str, sour
     ids = list(dict.fromkeys(person_ids))
     people = _people(session, ids)
     if certificate == "promotion_test":
-        facts, refused = _promotion_test(session, people)
+        facts, refused = _promotion_test(session, people, _promotion_rules(sources))
         papers = PaperRow.programme == "promotion"
     else:
         facts, refused, blueprints = _programme(session, people, certificate, sources, now)

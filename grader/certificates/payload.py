@@ -12,6 +12,7 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -27,6 +28,8 @@ CERT_CONTEXT = b"qinglian-certificate-v1\n"
 VERSION = 1
 DOCUMENT = "中共安阳市委 安阳市人民政府《关于建立健全教育、制度、监督并重的惩治和预防腐败体系的实施意见（摘要）》"
 _PAYLOAD_KEYS = {"v", "sn", "kid", "p", "n", "d", "h"}
+Day = date  # (a field below is called `date`)
+_VALIDITY_KEY = "u"  # the last day the certificate is valid; only on certificates of a programme that sets it
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,7 @@ class CertificateFacts:
     programme: str  # a key of PROGRAMMES
     result: str
     date: date  # when the programme was completed, the test passed or the gate cleared
+    valid_until: Day | None = None  # 有效期至: the last valid day, where the programme sets a validity
 
     def __post_init__(self) -> None:
         if self.programme not in PROGRAMMES:
@@ -95,11 +99,13 @@ class Certificate:
         return {"serial": self.serial, "person_id": f.person_id, "name": f.name, "unit": f.unit,
                 "programme": f.programme, "programme_title": self.programme.title, "result": f.result,
                 "date": f.date.isoformat(), "issuer": self.issuer, "key_id": self.key_id,
-                "issued_on": self.issued_on.isoformat()}
+                "issued_on": self.issued_on.isoformat(),
+                **({"valid_until": f.valid_until.isoformat()} if f.valid_until else {})}
 
     def payload(self) -> Payload:
+        until = self.facts.valid_until
         return Payload(self.serial, self.key_id, self.facts.programme, mask_name(self.facts.name),
-                       self.facts.date.isoformat(), facts_hash(self.record()))
+                       self.facts.date.isoformat(), facts_hash(self.record()), until.isoformat() if until else "")
 
 
 @dataclass(frozen=True)
@@ -112,21 +118,27 @@ class Payload:
     masked_name: str
     date: str
     facts_hash: str
+    valid_until: str = ""  # ISO date, or "" (no validity set: valid until revoked)
 
     def as_dict(self) -> dict[str, Any]:
+        validity = {_VALIDITY_KEY: self.valid_until} if self.valid_until else {}
         return {"v": VERSION, "sn": self.serial, "kid": self.key_id, "p": self.programme, "n": self.masked_name,
-                "d": self.date, "h": self.facts_hash}
+                "d": self.date, "h": self.facts_hash, **validity}
 
     @classmethod
     def from_dict(cls, raw: object) -> Payload:
-        if not isinstance(raw, dict) or set(raw) != _PAYLOAD_KEYS:
-            raise PayloadError(f"载荷字段应为 {'、'.join(sorted(_PAYLOAD_KEYS))}")
+        if not isinstance(raw, dict) or set(raw) - {_VALIDITY_KEY} != _PAYLOAD_KEYS:
+            raise PayloadError(f"载荷字段应为 {'、'.join(sorted(_PAYLOAD_KEYS))}（可另有 {_VALIDITY_KEY}）")
         if raw["v"] != VERSION:
             raise PayloadError(f"不支持的载荷版本 {raw['v']!r}")
         values = [raw[k] for k in ("sn", "kid", "p", "n", "d", "h")]
         if not all(isinstance(v, str) and v for v in values):
             raise PayloadError("载荷字段应为非空文本")
-        return cls(*values)
+        until = raw.get(_VALIDITY_KEY, "")
+        if _VALIDITY_KEY in raw and not (isinstance(until, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", until)):
+            raise PayloadError("有效期应为 YYYY-MM-DD")
+        serial, key_id, programme, masked_name, day, hashed = values
+        return cls(serial, key_id, programme, masked_name, day, hashed, until)
 
 
 @dataclass(frozen=True)

@@ -52,8 +52,9 @@ def chinese_date(day: date) -> str:
 
 def _facts_rows(cert: Certificate) -> list[tuple[str, str]]:
     f = cert.facts
+    validity = [("有效期至", chinese_date(f.valid_until))] if f.valid_until else []
     return [("姓名", f.name), ("单位", f.unit), ("项目", cert.programme.title), ("结果", f.result),
-            ("日期", chinese_date(f.date)), ("证书编号", cert.serial), ("签发机构", cert.issuer),
+            ("日期", chinese_date(f.date)), *validity, ("证书编号", cert.serial), ("签发机构", cert.issuer),
             ("签发日期", chinese_date(cert.issued_on)), ("密钥编号", cert.key_id)]
 
 

@@ -25,11 +25,13 @@ from grader.certificates.pdf import EmbeddedCertificate, read_certificate
 from grader.certificates.revocation import RevocationList
 from grader.roster import mask_name
 
-STATUSES = ("authentic", "altered", "unknown_key", "revoked", "not_a_certificate")
+STATUSES = ("authentic", "altered", "unknown_key", "revoked", "expired", "not_a_certificate")
 STATUS_TEXT = {"authentic": "真实有效", "altered": "已被篡改", "unknown_key": "签发密钥未知", "revoked": "已吊销",
+               "expired": "已过期",
                "not_a_certificate": "不是证书"}
 FACT_LABELS = (("name", "姓名"), ("unit", "单位"), ("programme_title", "项目"), ("result", "结果"), ("date", "日期"),
-               ("serial", "证书编号"), ("issuer", "签发机构"), ("issued_on", "签发日期"), ("key_id", "密钥编号"))
+               ("valid_until", "有效期至"), ("serial", "证书编号"), ("issuer", "签发机构"), ("issued_on", "签发日期"),
+               ("key_id", "密钥编号"))
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class Verdict:
     revocations_as_of: datetime | None = None  # None: no revocation list was given
     revocations_next_update: datetime | None = None  # when the list promised a newer one
     revocations_stale: bool = False  # checked after the list's next update: a later revocation may be missing
+    valid_until: str = ""  # 有效期至 (ISO date) as signed; "": no validity set
 
     @property
     def authentic(self) -> bool:
@@ -67,7 +70,8 @@ def _altered(base: Verdict, why: str) -> Verdict:
 def _check_payload(signed: SignedPayload, keys: KeySet) -> Verdict:
     p = signed.payload
     title = PROGRAMMES[p.programme].title if p.programme in PROGRAMMES else p.programme
-    base = Verdict("authentic", "", p.serial, title, p.masked_name, p.date, p.key_id, keys.issuer)
+    base = Verdict("authentic", "", p.serial, title, p.masked_name, p.date, p.key_id, keys.issuer,
+                   valid_until=p.valid_until)
     key = keys.find(p.key_id)
     if key is None:
         return replace(base, status="unknown_key",
@@ -104,6 +108,17 @@ def _list_age(revocations: RevocationList, now: datetime) -> tuple[str, str, boo
 
 
 def _finish(verdict: Verdict, revocations: RevocationList | None, now: datetime) -> Verdict:
+    """Revoked first (a revocation says more than an expiry), then expired, then authentic."""
+    verdict = _signature_and_revocation(verdict, revocations, now)
+    if verdict.status != "authentic" or not verdict.valid_until or now.date().isoformat() <= verdict.valid_until:
+        return verdict
+    what = f"证书 {verdict.serial}（{verdict.programme}，{verdict.masked_name}，{verdict.date}）"
+    return replace(verdict, status="expired",
+                   message=f"已过期：{what}签名真实，但有效期至 {verdict.valid_until}，现已过期，"
+                           "不能再作为有效证明；如需证明，请重新参加并取得新证书。")
+
+
+def _signature_and_revocation(verdict: Verdict, revocations: RevocationList | None, now: datetime) -> Verdict:
     what = f"证书 {verdict.serial}（{verdict.programme}，{verdict.masked_name}，{verdict.date}）"
     if revocations is None:
         return replace(verdict, message=f"真实有效：{what}由 {verdict.issuer} 签发，签名核验通过；"
@@ -188,5 +203,6 @@ def verify_pdf(data: bytes, keys: KeySet, revocations: RevocationList | None = N
     if problem:
         return _altered(verdict, problem)
     assert found.record is not None
-    facts = tuple((label, str(found.record.get(key, ""))) for key, label in FACT_LABELS)
+    facts = tuple((label, str(found.record.get(key, ""))) for key, label in FACT_LABELS
+                  if key in found.record or key != "valid_until")  # older certificates carry no validity
     return _finish(replace(verdict, facts=facts), revocations, now or datetime.now())

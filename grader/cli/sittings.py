@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from grader import export as export_lib
 from grader.cli.edge import Failure, console, db_option, root_option, transaction
@@ -35,12 +36,15 @@ def _write_list(seat_file: Path, rows: list[dict[str, object]]) -> None:
 @click.option("--duration", type=int, required=True, help="作答时长（分钟）")
 @click.option("--attempts", type=int, default=1, show_default=True, help="允许作答次数")
 @click.option("--switch-limit", type=int, default=None, help="切屏（离开考试页面）次数达到此数即自动交卷；默认不限制")
+@click.option("--resit-of", default=None, help="补考：只为该场次中按补考规则可以补考的人建立座位，其余人逐一说明原因")
+@click.option("--programmes", "programmes_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("exams/programmes"), show_default=True, help="培训项目文件夹（补考规则，用于 --resit-of）")
 @list_option
 @root_option
 @db_option
 def sitting_create(sitting_id: str, title: str, assignments: tuple[str, ...], opens: datetime, closes: datetime,
-                   duration: int, attempts: int, switch_limit: int | None, seat_file: Path, root: Path,
-                   db_url: str | None) -> None:
+                   duration: int, attempts: int, switch_limit: int | None, resit_of: str | None, programmes_dir: Path,
+                   seat_file: Path, root: Path, db_url: str | None) -> None:
     """为名单上的全部人员建立考试场次，生成准考证号和考试码。"""
     from nbgrader.api import Student
 
@@ -52,6 +56,8 @@ def sitting_create(sitting_id: str, title: str, assignments: tuple[str, ...], op
     try:
         with transaction(settings) as session:
             students = list(session.scalars(select(Student.id).order_by(Student.id)))
+            if resit_of:
+                students = _resit_students(session, programmes_dir, resit_of, opens)
             seats = create_sitting(session, sitting_id, title, assignments, students, opens, closes, duration,
                                    secret=load_secret(settings.root), attempts_allowed=attempts,
                                    switch_limit=switch_limit, created_by=getpass.getuser(), now=datetime.now())
@@ -60,6 +66,24 @@ def sitting_create(sitting_id: str, title: str, assignments: tuple[str, ...], op
         raise Failure(str(error)) from error
     _write_list(seat_file, rows)
     console.print(f"场次 {sitting_id}：{len(seats)} 个座位，名单已写入 {seat_file}（考试码只显示这一次）")
+
+
+def _resit_students(session: Session, programmes_dir: Path, resit_of: str, opens: datetime) -> list[str]:
+    """Those the promotion programme's re-sit rule lets sit again (grader.records.resits); the
+    others are named with the reason."""
+    from grader.programmes import ProgrammeError, load_programmes
+    from grader.records.gate import RecordError
+    from grader.records.resits import resit_seats
+
+    try:
+        programme = load_programmes(programmes_dir)["promotion"]
+        seated, decisions = resit_seats(session, programme, resit_of, opens.date())
+    except (ProgrammeError, RecordError, KeyError) as error:
+        raise Failure(f"补考场次：{error}") from error
+    for decision in decisions:
+        if not decision.allowed:
+            console.print(f"{decision.person_id} 不能补考：{decision.reason}", highlight=False)
+    return seated
 
 
 @sitting.command("reissue-codes")
