@@ -84,6 +84,7 @@ class CertificateLine:
     issued_at: datetime
     issued_by: str
     revoked: str  # "" or when and why
+    valid_until: str = ""  # 有效期至 (ISO date) where the programme sets a validity
 
 
 @dataclass(frozen=True)
@@ -146,13 +147,14 @@ def _certificates(session: Session, person_id: str) -> tuple[CertificateLine, ..
 
     rows = session.execute(
         select(CertificateRow.serial, CertificateRow.programme, CertificateRow.issued_at, CertificateRow.issued_by,
-               CertificateRevocationRow.revoked_at, CertificateRevocationRow.reason)
+               CertificateRevocationRow.revoked_at, CertificateRevocationRow.reason, CertificateRow.facts)
         .outerjoin(CertificateRevocationRow, CertificateRevocationRow.serial == CertificateRow.serial)
         .where(CertificateRow.person_id == person_id)
         .order_by(CertificateRow.issued_at.desc(), CertificateRow.serial))
     return tuple(CertificateLine(serial, PROGRAMMES[programme].title if programme in PROGRAMMES else programme,
-                                 issued_at, issued_by, f"{revoked_at:%Y-%m-%d} 吊销：{reason}" if revoked_at else "")
-                 for serial, programme, issued_at, issued_by, revoked_at, reason in rows)
+                                 issued_at, issued_by, f"{revoked_at:%Y-%m-%d} 吊销：{reason}" if revoked_at else "",
+                                 str((facts or {}).get("valid_until", "")))
+                 for serial, programme, issued_at, issued_by, revoked_at, reason, facts in rows)
 
 
 def person_record(session: Session, person_id: str, programmes: Mapping[str, Programme],

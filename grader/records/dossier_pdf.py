@@ -110,14 +110,15 @@ def _gate(record: PersonRecord) -> Iterator[Block]:
             yield Block("text", (g.text,))
 
 
-def _certificates(record: PersonRecord) -> Iterator[Block]:
+def _certificates(record: PersonRecord, now: datetime) -> Iterator[Block]:
     yield Block("heading", ("五、证书",))
     if not record.certificates:
         yield Block("line", ("尚无证书",))
         return
-    yield Block("table", ("证书编号", "项目", "签发时间", "签发人", "状态"),
-                tuple((c.serial, c.title, _day(c.issued_at), c.issued_by, c.revoked or "有效")
-                      for c in record.certificates), (34, 56, 24, 26, 40))
+    yield Block("table", ("证书编号", "项目", "签发时间", "签发人", "有效期至", "状态"),
+                tuple((c.serial, c.title, _day(c.issued_at), c.issued_by, c.valid_until or "长期",
+                       c.revoked or ("已过期" if c.valid_until and c.valid_until < f"{now:%Y-%m-%d}" else "有效"))
+                      for c in record.certificates), (32, 46, 22, 24, 22, 34))
 
 
 def _study(record: PersonRecord) -> Iterator[Block]:
@@ -130,7 +131,7 @@ def _study(record: PersonRecord) -> Iterator[Block]:
 
 def blocks(record: PersonRecord, now: datetime) -> list[Block]:
     return [*_person(record, now), *_programmes(record), *_cases(record), *_exams(record), *_gate(record),
-            *_certificates(record), *_study(record)]
+            *_certificates(record, now), *_study(record)]
 
 
 def texts(page: Sequence[Block]) -> list[str]:
