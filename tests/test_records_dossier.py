@@ -138,6 +138,7 @@ def test_the_dossier_pdf_holds_every_part_of_the_record(settings: Settings, engi
     for part in ("个人廉政档案", "王建国", "410**************1", "一、培训项目", "领导干部职务提升廉政关口",
                  "二、任职事项", "拟任职务：市纪委监委副主任", "状态：可以任职", "三、考试成绩及历次记录", "当前成绩",
                  "历史记录", "成绩复核#1", "采用复核评分", "组织部王主任", "四、廉政谈话、廉政宣誓、廉政公开承诺",
-                 "廉政谈话", "廉政宣誓", "承诺书全文", "".join(pledge.split()), "五、证书", "有效期至", issued.issued.serial):
+                 "廉政谈话", "廉政宣誓", "承诺书全文", "".join(pledge.split()), "五、证书", "有效期至",
+                 issued.issued.serial):
         assert part in flat, part
     assert "410502197503120011" not in flat  # the ID number is masked on paper too
