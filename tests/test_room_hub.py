@@ -40,10 +40,8 @@ CHP = shutil.which("configurable-http-proxy")
 SERVICE = "exam-room"
 CANDIDATE, ADMIN, PASSWORD = "zhaoyi01", "jianli", "hub-test-password"  # the hub lower-cases user names
 
-pytestmark = [
-    pytest.mark.skipif(CHP is None, reason="configurable-http-proxy is not installed (make pytest installs it)"),
-    pytest.mark.skipif(not (BIN / "jupyterhub").exists(), reason="jupyterhub is not installed (the test extras)"),
-]
+HUB_MISSING = pytest.mark.skipif(not (BIN / "jupyterhub").exists(), reason="jupyterhub is not installed (test extras)")
+CHP_MISSING = pytest.mark.skipif(CHP is None, reason="configurable-http-proxy is missing (make pytest installs it)")
 
 
 def _seat(settings: Settings, engine: Engine, assignment: str) -> Seat:
@@ -126,6 +124,8 @@ def _hub_sign_in(page: Any, name: str) -> None:
     page.click("#login_submit")
 
 
+@HUB_MISSING
+@CHP_MISSING
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_hub_user_with_a_seat_enters_without_a_code_and_hands_in_without_a_server(
         settings: Settings, engine: Engine, tmp_path: Path) -> None:
@@ -182,3 +182,41 @@ def _secrets_stay_in_the_workspace(root: Path, hub_dir: Path, hub_log: str) -> N
     kept = [p for p in hub_dir.rglob("*") if p.is_file()]
     assert [(p.name, v[:6]) for p in kept for v in values if v in p.read_bytes()] == []
     assert [v[:6] for v in values if v.decode("latin-1") in hub_log] == []
+
+
+@HUB_MISSING
+@pytest.mark.parametrize(("environ", "said"), [
+    ({"JUPYTERHUB_SERVICE_NAME": SERVICE, "JUPYTERHUB_API_TOKEN": "t"}, "JUPYTERHUB_SERVICE_URL 未设置"),
+    ({"JUPYTERHUB_SERVICE_NAME": SERVICE, "JUPYTERHUB_API_TOKEN": "t", "JUPYTERHUB_SERVICE_URL": "http://127.0.0.1"},
+     "没有端口"),
+])
+def test_a_hub_service_without_an_address_says_what_to_write(environ: dict[str, str], said: str) -> None:
+    from grader.room.hub import HubConfigError, hub_service
+
+    with pytest.raises(HubConfigError, match=said):
+        hub_service(environ)
+
+
+@HUB_MISSING
+def test_the_hub_service_is_read_from_the_hubs_variables_and_absent_without_them() -> None:
+    from grader.room.hub import HubService, hub_service
+
+    assert hub_service({}) is None
+    assert hub_service({"JUPYTERHUB_SERVICE_NAME": SERVICE}) is None  # no token: no hub started this process
+    assert hub_service({"JUPYTERHUB_SERVICE_NAME": SERVICE, "JUPYTERHUB_API_TOKEN": "t",
+                        "JUPYTERHUB_SERVICE_URL": "http://127.0.0.1:10101",
+                        "JUPYTERHUB_SERVICE_PREFIX": "/hub-a/services/exam-room"}) == HubService(
+        SERVICE, "/hub-a/services/exam-room/", "127.0.0.1", 10101)
+
+
+@HUB_MISSING
+def test_room_hub_service_outside_a_hub_refuses_in_chinese(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from grader.cli import main
+
+    for name in [k for k in os.environ if k.startswith("JUPYTERHUB_")]:
+        monkeypatch.delenv(name)
+    result = CliRunner().invoke(main, ["room", "--hub-service", "--root", str(tmp_path / "ws")])
+    assert result.exit_code != 0
+    assert "考场应由 JupyterHub 按 jupyterhub_config.py 的 services 启动" in result.output
