@@ -327,7 +327,7 @@ def test_the_certificate_page_names_its_public_address_or_the_one_it_was_reached
     assert page_address({}) == ""
     text = verify_help_html("http://10.1.2.3:8869/")
     assert "http://10.1.2.3:8869/" in text and "Ed25519" not in text and "qinglian" not in text
-    assert "核验地址" not in verify_help_html("")
+    assert "ql-this-page" in verify_help_html("") and "ql-this-page" not in text
 
 
 def test_a_missing_page_says_so_in_chinese_and_asks_for_nothing_outside(site: dict[str, Site]) -> None:
@@ -339,3 +339,21 @@ def test_a_missing_page_says_so_in_chinese_and_asks_for_nothing_outside(site: di
         page.get_by_text("找不到该页面").wait_for()
         page.screenshot(path=str(s.shots / "missing.png"), full_page=True)
         assert watch.outside == [] and watch.page_errors == []
+
+
+def test_a_pre_started_certificate_page_still_shows_the_address_it_is_read_at(site: dict[str, Site],
+                                                                              tmp_path: Path) -> None:
+    """`qinglian serve` pre-runs the public pages before any request, so the kernel cannot know the
+    address; the page's script writes in the one the browser is at."""
+    s = site["certificates"]
+    server = voila_server(s.settings, APPS, free_port(), "certificates.ipynb", "证书", pool_size=1, only_page=True)
+    with running(server, tmp_path / "voila.log", server.ready_url), chromium_page() as page:
+        watch = offline(page)
+        page.goto(server.urls[0])
+        wait_rendered(page)
+        address = page.locator(".ql-verify-help a.ql-address")
+        address.wait_for()
+        page.wait_for_function("() => document.querySelector('.ql-verify-help a.ql-address').textContent !== ''")
+        assert "ql-this-page" in (address.get_attribute("class") or "")  # the kernel did not know it
+        assert address.inner_text() == server.urls[0] and address.get_attribute("href") == server.urls[0]
+        watch.assert_clean(page)

@@ -111,8 +111,11 @@ def page_address(environ: Mapping[str, str]) -> str:
 
 def verify_help_html(address: str) -> str:
     """How verification works, in plain words (no algorithm names, no commands)."""
-    where = (f"<p>核验地址：<a class='ql-address' href='{html.escape(address)}'>{html.escape(address)}</a>"
-             "</p>" if address else "")
+    # unknown in the kernel (a pre-started one has seen no request): the page's own script writes in
+    # the address the browser is at (grader/pages, .ql-this-page)
+    link = (f"<a class='ql-address' href='{html.escape(address)}'>{html.escape(address)}</a>" if address
+            else "<a class='ql-address ql-this-page' href='#'></a>")
+    where = f"<p>核验地址：{link}</p>"
     return ("<h2>核验证书</h2><p>每张证书的二维码里都有签发机构的电子签名。证书上的姓名、编号、成绩哪怕只改动一个字，"
             "签名就对不上，核验时会显示“已被篡改”；签发机构吊销的证书会显示“已吊销”。</p>"
             "<p>在下面粘贴二维码扫出的内容，或上传证书 PDF 文件即可核验，不需要连接互联网。</p>" + where)

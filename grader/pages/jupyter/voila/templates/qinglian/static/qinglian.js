@@ -119,6 +119,20 @@
   });
   window.WebSocket = WatchedWebSocket;
 
+  // A page's kernel may have started before anyone asked for the page (a pre-started pool), so it
+  // cannot know the address it is read at: it leaves an empty link marked .ql-this-page, filled here.
+  var thisPage = document.getElementsByClassName("ql-this-page"); // live: costs nothing to re-read
+  function fillThisPage() {
+    var here = window.location.origin + window.location.pathname;
+    Array.prototype.forEach.call(thisPage, function (link) {
+      if (link.textContent !== here) {
+        link.textContent = here;
+        link.setAttribute("href", here);
+      }
+    });
+  }
+  new MutationObserver(fillThisPage).observe(document.documentElement, { childList: true, subtree: true });
+
   // Voila's loading line is English ("Running …", "Executing 2 of 5"): say it in Chinese.
   var translating = false;
   function translateLoading() {
