@@ -287,3 +287,14 @@ def test_the_scoreboard_passes_exactly_those_whose_programme_status_has_the_exam
                          for unit in set(units.values())})
     assert scores.city.passed == len(exam_done) > 0
     assert +shown == Counter(units[p] for p in exam_done)  # unit by unit, the same people
+
+
+def test_the_public_page_shows_distinct_people_and_only_figures_for_a_unit_under_k(city: Engine) -> None:
+    from grader.scoreboard import render
+
+    with Session(city) as session:
+        scores = board(session)
+        small = render.people(drill_down(session, scores, "城郊乡"))
+        listed = render.people(drill_down(session, scores, "城郊乡", minimum=1))
+    assert "少于 10 人" in small and "<table" not in small and "赵" not in small and "孙" not in small
+    assert "城郊乡本单位人员 2 人，参考 2 人" in listed and listed.count("<tr") == 4  # a header, three lines

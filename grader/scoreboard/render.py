@@ -66,13 +66,16 @@ def units(drill: DrillDown, city_rate: float | None) -> str:
 def people(drill: DrillDown) -> str:
     if drill.tally.unit == CITY:
         return "<p class='ql-people'>选择一个单位后显示本单位人员的成绩（姓名已隐去部分字）。</p>"
+    if drill.withheld:  # fewer than k people: the library gave no list (grader.scoreboard.query)
+        return f"<p class='ql-people ql-withheld'>{escape(drill.withheld)}（参考 {drill.examinees} 人）</p>"
     if not drill.people:
         return "<p class='ql-people'>本单位名单中没有人员（人员可能都在下级单位）。</p>"
     columns = ("姓名", "职级", "考试", "最好成绩", "是否通过", "考试次数", "最近考试时间")
     rows = [[p.name, p.rank, programme_title(p.programme) if p.programme else "—",
              "—" if p.best is None else f"{p.best:.1f}%", verdict_text(p.passed), p.attempts,
              "—" if p.last is None else f"{p.last:%Y-%m-%d}"] for p in drill.people]
-    return (f"<p>{escape(drill.tally.unit)}本单位人员 {len(drill.people)} 人（下级单位的人员请进入下级单位查看）：</p>"
+    return (f"<p>{escape(drill.tally.unit)}本单位人员 {drill.headcount} 人，参考 {drill.examinees} 人"
+            "（每人每类考试一行；下级单位的人员请进入下级单位查看）：</p>"
             + table(columns, rows, "ql-people"))
 
 
