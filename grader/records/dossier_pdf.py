@@ -85,7 +85,7 @@ def _exams(record: PersonRecord) -> Iterator[Block]:
         second = "、".join(f"{k} {v:g}" for k, v in (r.second_marks or {}).items()) or "尚未评分"
         first = "、".join(f"{k} {v:g}" for k, v in r.first_marks.items())
         who = "组织部门代为申请" if r.on_behalf else "本人申请"
-        yield Block("line", (f"成绩复核 #{r.id}（试卷 {r.assignment}，{who}：{r.requested_by}，"
+        yield Block("line", (f"成绩复核 #{r.id}（试卷 {r.assignment}，{who}，受理人 {r.requested_by}，"
                              f"{r.requested_at:%Y-%m-%d}）理由：{r.reason}",))
         outcome = (f"{OUTCOMES[r.outcome]}，最终得分 {r.final_score:g}，决定人 {r.decided_by}"
                    f"（{_day(r.decided_at)}）{('：' + r.note) if r.note else ''}" if r.outcome else r.state)

@@ -109,7 +109,7 @@ def _marks(marks: dict[str, float] | None) -> str:
 
 def _review_rows(record: PersonRecord) -> list[tuple[object, ...]]:
     """Both marks, the outcome and who decided, for each score review."""
-    return [(r.id, r.assignment, f"{'组织部门代为申请' if r.on_behalf else '本人申请'}：{r.requested_by}",
+    return [(r.id, r.assignment, f"{'组织部门代为申请' if r.on_behalf else '本人申请'}（受理人 {r.requested_by}）",
              r.reason, f"{r.first_score:g}（{_marks(r.first_marks)}）",
              _marks(r.second_marks) + (f"（{r.marker}）" if r.marker else ""),
              r.state + (f"，最终得分 {r.final_score:g}" if r.final_score is not None else ""),
