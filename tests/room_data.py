@@ -83,7 +83,7 @@ def room_in_thread(settings: Settings, **options: Any) -> Iterator[ThreadedRoom]
 
     def run() -> None:
         asyncio.set_event_loop(loop)
-        app = make_app(settings, RoomOptions(sweep_seconds=0, warm_grading=False, **options), clock=clock)
+        app = make_app(settings, RoomOptions(**{"sweep_seconds": 0, "warm_grading": False, **options}), clock=clock)
         room.task = loop.create_task(serve(app, port, ready=ready.set))
         try:
             loop.run_until_complete(room.task)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -312,3 +313,27 @@ def test_the_room_serves_under_a_path_prefix(settings: Settings, engine: Engine,
         assert all(c.path == "/services/exam-room/" for c in candidate.jar)
         position, letter = _first_choice(engine, seat)
         assert candidate.post("api/answer", {"position": position, "value": letter}).json()["saved"]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_room_hands_in_and_grades_an_attempt_whose_page_is_gone(
+        settings: Settings, engine: Engine, released: list[str]) -> None:
+    from grader.sitting.results import result_view
+
+    (seat,) = seat_sitting(settings, engine, released[:1], minutes=30)
+    with room_in_thread(settings, sweep_seconds=0.5) as room:
+        candidate = _signed_in(room.url, seat)
+        position, letter = _first_choice(engine, seat)
+        assert candidate.post("api/answer", {"position": position, "value": letter}).json()["saved"]
+        room.clock.offset = timedelta(minutes=31)  # the tab was closed; the time runs out
+        attempt_id = _attempt_id(engine, seat)
+        for _ in range(240):
+            with Session(engine) as session:
+                if result_view(session, attempt_id).graded:
+                    break
+            time.sleep(0.5)
+        with Session(engine) as session:
+            attempt = session.get(AttemptRow, attempt_id)
+            assert attempt is not None and attempt.submitted_how == "timeout"
+            assert attempt.submitted_at == attempt.deadline
+            assert result_view(session, attempt_id).graded

@@ -22,11 +22,13 @@ from grader.settings import Settings
 @click.option("--base-url", default="/", show_default=True, help="路径前缀（在代理或 JupyterHub 之后时）")
 @click.option("--behind-proxy", is_flag=True, help="在反向代理之后：按 X-Forwarded-For 识别考生地址")
 @click.option("--sweep", default=30.0, show_default=True, help="每隔多少秒为到时未交卷的作答交卷（0：不扫描）")
+@click.option("--client-limit", default=20, show_default=True,
+              help="同一地址 10 分钟内允许输错考试码的次数（0：不限；全场经同一个 NAT 地址访问时调大或设 0）")
 @click.option("--hub-service", is_flag=True,
               help="作为 JupyterHub 托管服务运行（有 JUPYTERHUB_SERVICE_NAME 时自动启用）：名称、前缀和端口取自 "
                    "JupyterHub 给的环境变量，考生用 JupyterHub 账号进入，管理员可进入监考页面")
 def room(root: Path, db_url: str | None, port: int, address: str, base_url: str, behind_proxy: bool,
-         sweep: float, hub_service: bool) -> None:
+         sweep: float, client_limit: int, hub_service: bool) -> None:
     """启动考场（网页服务，不用内核）：考生登录、作答、交卷，监考页面；Ctrl+C 停止。"""
     if hub_service or os.environ.get("JUPYTERHUB_SERVICE_NAME"):
         _hub_room(root, db_url, sweep)
@@ -42,7 +44,7 @@ def room(root: Path, db_url: str | None, port: int, address: str, base_url: str,
     engine = connect(settings.db_url)
     migrate(engine)
     engine.dispose()
-    app = make_app(settings, RoomOptions(base_url=base_url, sweep_seconds=sweep))
+    app = make_app(settings, RoomOptions(base_url=base_url, sweep_seconds=sweep, client_limit=client_limit or None))
     prefix = base_url if base_url.endswith("/") else f"{base_url}/"
     host = "127.0.0.1" if address in ("0.0.0.0", "::") else address
     url = f"http://{host}:{port}{prefix}"

@@ -23,7 +23,7 @@ from grader.room.service import Room, RoomOptions
 from grader.room.worker import Gradebook
 from grader.settings import Settings
 from grader.sitting.codes import load_secret
-from grader.sitting.submission import close_expired
+from grader.sitting.submission import expire, grade_submitted
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("grader.room")
@@ -88,8 +88,13 @@ def room_of(app: tornado.web.Application) -> Room:
 
 
 async def sweep(room: Room) -> list[str]:
-    """Submit and grade attempts whose time ran out with no page left to do it."""
-    return await room.gradebook.grade(partial(close_expired, root=room.settings.root, now=room.now()))
+    """Submit attempts whose time ran out with no page left to do it (a short transaction beside
+    the saves), then grade them in the grading process."""
+    closed = await room.gradebook.run(partial(expire, root=room.settings.root, now=room.now()))
+    if closed:
+        await room.gradebook.grade(partial(grade_submitted, root=room.settings.root, submitted=closed,
+                                           actor="timeout"))
+    return [done.admission_no for done in closed]
 
 
 def start_sweeping(room: Room) -> tornado.ioloop.PeriodicCallback | None:

@@ -120,7 +120,8 @@ class SignIn(RoomHandler):
         room, now, client = self.room, self.room.now(), self.request.remote_ip or ""
         try:
             view = await room.gradebook.run(lambda session: sign_in(
-                session, room.code_secret, admission_no, code, client=client, now=now))
+                session, room.code_secret, admission_no, code, client=client, now=now,
+                client_limit=room.options.client_limit))
         except SittingError as error:
             self.render("signin.html", error=str(error), notice="", admission_no=admission_no.strip())
             return
@@ -173,7 +174,7 @@ class AnswerApi(RoomHandler):
         self.finish({"saved": saved.accepted, "reason": saved.reason,
                      "saved_at": f"{saved.saved_at:%H:%M:%S}" if saved.saved_at else "",
                      "remaining_ms": remaining_ms(saved.deadline, now) if saved.deadline else None,
-                     "closed": not saved.accepted and saved.deadline is not None and now > saved.deadline})
+                     "closed": saved.closed})
 
 
 class MarkApi(RoomHandler):

@@ -21,6 +21,7 @@ class RoomOptions:
     secure_cookies: bool = False  # behind HTTPS: cookies only over HTTPS
     session_hours: float = 12.0  # how long a candidate's cookie lasts (a sitting's day)
     max_body_bytes: int = 1 << 20
+    client_limit: int | None = 20  # wrong sign-ins per address in 10 minutes (None: none; a hall behind one NAT)
 
 
 @dataclass
