@@ -90,4 +90,4 @@ def _hub_room(root: Path, db_url: str | None, sweep: float) -> None:
                       f"（JupyterHub 管理员，或 {settings.root / FOLDER / STAFF_TOKEN} 中的令牌）", highlight=False)
 
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(app, service.port, service.address, behind_proxy=True, ready=ready))
+        asyncio.run(serve(app, service.port, service.address, behind_proxy=True, ready=ready, stop_on_signals=True))
