@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import getpass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from grader.cli import main
 from grader.staff.accounts import MAX_TRIES, add_staff, disable_staff, set_role, sign_in
 from grader.staff.roles import ACTIONS, ROLES, SYSTEM, Actor, StaffError, authorize
 
 # the matrix as the issue states it, written out independently of grader.staff.roles
-T, R, O, A, S = "trainer"  # noqa: E741, "recorder", "organiser", "auditor", SYSTEM
+T, R, O, A, S = "trainer", "recorder", "organiser", "auditor", SYSTEM  # noqa: E741
 EXPECTED = {
     "paper.build": {T}, "paper.release": {T}, "grade.run": {T, S}, "grade.manual": {T}, "review.mark": {T},
     "items.read": {T, A}, "gate.record": {R}, "gate.correct": {R}, "gate.withdraw": {R}, "case.open": {O},
@@ -75,3 +79,18 @@ def test_accounts_bootstrap_roles_and_lockout(engine: Engine) -> None:
         disable_staff(session, admin, "记录员 乙")
         with pytest.raises(StaffError):
             sign_in(session, "记录员 乙", "pass-word-2", now + timedelta(minutes=30))
+
+
+def test_init_makes_the_first_organiser_for_the_os_user_and_the_cli_then_acts_as_them(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    made = CliRunner().invoke(main, ["init", str(ws)])
+    assert made.exit_code == 0 and f"已为当前系统用户建立第一个管理员账号 {getpass.getuser()}" in made.output
+    added = CliRunner().invoke(main, ["staff", "add", "组织部 李四", "--role", "recorder", "--os-user", "lisi",
+                                      "--root", str(ws)])
+    assert added.exit_code == 0, added.output
+    role = CliRunner().invoke(main, ["staff", "role", "组织部 李四", "auditor", "--root", str(ws)])
+    assert role.exit_code == 0 and "现为审计员" in role.output
+    listed = CliRunner(env={"COLUMNS": "200"}).invoke(main, ["staff", "list", "--root", str(ws)])
+    assert "组织部 李四" in listed.output and "审计员" in listed.output and "lisi" in listed.output
+    again = CliRunner().invoke(main, ["init", str(ws)])
+    assert again.exit_code == 0 and "第一个管理员" not in again.output
