@@ -66,6 +66,14 @@ def _workspace(root: Path, count: int, blueprint: Path, assignment: str) -> list
     return students
 
 
+def load_keys_of(root: Path, assignment: str) -> list[object]:
+    engine = connect(Settings.resolve(root, environ={}).db_url)
+    with Session(engine) as session:
+        items: list[object] = list(load_keys(session, assignment).items)
+    engine.dispose()
+    return items
+
+
 def _totals(path: Path, encoding: str) -> dict[str, float]:
     with path.open(encoding=encoding, newline="") as handle:
         return {r["student_id"]: float(r["score"]) for r in csv.DictReader(handle) if r["timestamp"]}
@@ -109,7 +117,9 @@ def main() -> None:
               f"Python {platform.python_version()}", "submissions": len(students), "qinglian_s": round(ours, 2),
               "qinglian_ms_per_submission": round(per_ours * 1000, 2), "nbgrader_sample": len(sample),
               "nbgrader_s": round(theirs, 2), "nbgrader_s_per_submission": round(per_theirs, 2),
-              "ratio": round(per_theirs / per_ours), "totals_agree_on_sample": agree}
+              "ratio": round(per_theirs / per_ours), "totals_agree_on_sample": agree,
+              "paper_items": len(load_keys_of(ours_root, assignment)),
+              "load_average_1min_at_end": round(os.getloadavg()[0], 1)}  # the machine is shared
     (HERE / "results").mkdir(exist_ok=True)
     (HERE / "results" / "autograde.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n",
                                                       encoding="utf-8")
