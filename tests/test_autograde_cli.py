@@ -19,6 +19,7 @@ from grader.paper.notebook import answered_notebook
 from grader.paper.store import PaperKey, load_keys
 from grader.release import release_path
 from grader.settings import Settings
+from tests.staff_data import os_user_as
 from tests.test_autograde_shapes import hand_in
 
 BIN = Path(sys.executable).parent
@@ -62,6 +63,7 @@ def test_autograde_prints_each_bad_submission_grades_the_rest_and_exits_1(
     for student, text in failed.items():
         hand_in(settings.root, assignment, student, text)
     env = {**os.environ, "QINGLIAN_DB_URL": settings.db_url}
+    os_user_as(settings, "trainer")  # the CLI acts as the OS user's staff account
     result = subprocess.run([str(BIN / "qinglian"), "autograde", assignment, "--root", str(settings.root)],
                             env=env, capture_output=True, text=True, timeout=600)
     out = result.stdout + result.stderr

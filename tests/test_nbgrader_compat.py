@@ -21,6 +21,7 @@ from grader.paper.store import PaperKey, load_keys
 from grader.release import release_path
 from grader.settings import Settings
 from grader.workspace import write_submission
+from tests.staff_data import os_user_as
 
 BIN = Path(sys.executable).parent
 AT = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
@@ -79,6 +80,7 @@ def test_nbgrader_and_qinglian_give_the_same_totals(settings: Settings, engine: 
     copy = tmp_path / "nbgrader-copy"
     shutil.copytree(settings.root, copy)
 
+    os_user_as(settings, "trainer")  # the CLI acts as the OS user's staff account
     _run(str(BIN / "qinglian"), "autograde", assignment, "--root", str(settings.root), cwd=tmp_path)
     _run(str(BIN / "qinglian"), "export", "--root", str(settings.root), "--to", "ours.csv",
          "--assignment", assignment, cwd=tmp_path)

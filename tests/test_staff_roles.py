@@ -18,7 +18,7 @@ from grader.staff.roles import ACTIONS, ROLES, SYSTEM, Actor, StaffError, author
 # the matrix as the issue states it, written out independently of grader.staff.roles
 T, R, O, A, S = "trainer", "recorder", "organiser", "auditor", SYSTEM  # noqa: E741
 EXPECTED = {
-    "paper.build": {T}, "paper.release": {T}, "grade.run": {T, S}, "grade.manual": {T}, "review.mark": {T},
+    "paper.build": {T}, "paper.release": {T}, "grade.run": {T, O, S}, "grade.manual": {T}, "review.mark": {T},
     "items.read": {T, A}, "gate.record": {R}, "gate.correct": {R}, "gate.withdraw": {R}, "case.open": {O},
     "case.end": {O}, "review.request": {O}, "review.decide": {O}, "roster.import": {O, S},
     "sitting.create": {O, S}, "sitting.proctor": {O}, "cert.issue": {O}, "cert.revoke": {O, R},

@@ -16,7 +16,7 @@ _EVERYONE = frozenset(ROLES)
 ACTIONS: dict[str, tuple[str, frozenset[str]]] = {
     "paper.build": ("组卷", frozenset({_T})),
     "paper.release": ("发布试卷", frozenset({_T})),
-    "grade.run": ("自动评分", frozenset({_T, SYSTEM})),
+    "grade.run": ("自动评分", frozenset({_T, _O, SYSTEM})),  # the organiser grades a sitting it ran
     "grade.manual": ("人工评分", frozenset({_T})),
     "review.mark": ("复核评分", frozenset({_T})),
     "items.read": ("查看试题分析", frozenset({_T, _A})),
