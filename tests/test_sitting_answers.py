@@ -4,6 +4,7 @@ What is accepted reads back exactly, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 import pytest
@@ -52,16 +53,36 @@ def _item(view: AttemptView, kind: str) -> int:
 
 def test_an_answer_at_the_graders_limit_is_kept_and_one_over_it_is_refused_and_logged(
         engine: Engine, view: AttemptView) -> None:
-    fill = _item(view, "fill")
-    assert _save(engine, view, fill, "字" * MAX_ANSWER_CHARS) == (True, "")
-    accepted, reason = _save(engine, view, fill, "字" * (MAX_ANSWER_CHARS + 1))
+    essay = _item(view, "essay")  # a markdown cell: the text is the cell
+    assert _save(engine, view, essay, "字" * MAX_ANSWER_CHARS) == (True, "")
+    accepted, reason = _save(engine, view, essay, "字" * (MAX_ANSWER_CHARS + 1))
     assert not accepted and f"超过 {MAX_ANSWER_CHARS} 个字符" in reason
     with Session(engine) as session:
-        kept = session.get(AnswerRow, (view.attempt_id, fill))
+        kept = session.get(AnswerRow, (view.attempt_id, essay))
         events = session.execute(select(AnswerEventRow.accepted, AnswerEventRow.reason)
                                  .order_by(AnswerEventRow.id)).all()
     assert kept is not None and kept.value == "字" * MAX_ANSWER_CHARS  # the refusal did not touch it
     assert [(e.accepted, bool(e.reason)) for e in events] == [(True, False), (False, True)]
+
+
+def test_a_fill_answer_is_limited_as_the_code_line_the_grader_reads(settings: Settings, engine: Engine,
+                                                                    view: AttemptView) -> None:
+    """`q07 = "..."`: the name, the quotes and every escape count, as the grader counts them."""
+    fill = next(p for p in view.items if p.item.type == "fill")
+    room = MAX_ANSWER_CHARS - len(f'{fill.item.name} = ""')
+    assert _save(engine, view, fill.item.position, "字" * room) == (True, "")
+    assert not _save(engine, view, fill.item.position, "字" * (room + 1))[0]
+    assert not _save(engine, view, fill.item.position, "\"" * (room // 2 + 1))[0]  # each quote is \"
+    assert _save(engine, view, fill.item.position, "字" * room) == (True, "")
+    with Session(engine) as session:
+        submit_attempt(session, settings.root, view.attempt_id, OPENS, how="candidate")
+        session.commit()
+    from grader.autograde.submission import read_code_answer
+
+    nb = json.loads((settings.root / "submitted" / "S0" / view.assignment / "paper.ipynb").read_text("utf-8"))
+    (cell,) = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == fill.item.name]
+    answer = read_code_answer(cell["source"], fill.item.name)
+    assert answer.literal and answer.value == "字" * room  # what the room accepted, the grader reads
 
 
 def test_a_lone_surrogate_is_refused_with_a_reason_and_logged_readably(engine: Engine, view: AttemptView) -> None:

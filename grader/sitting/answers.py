@@ -4,6 +4,7 @@ the caller commits the log either way; the page may say 已保存 only after tha
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -68,7 +69,17 @@ def _check(attempt: AttemptRow, seat: SittingCandidateRow, session: Session, pos
     canonical = item.to_paper(shown)
     if shown.strip() and item.item.type in ("single", "multiple", "truefalse") and not canonical:
         return "选项不存在", ""
+    if _cell_length(item.item.name, item.item.type, canonical) > MAX_ANSWER_CHARS:
+        return f"答案超过 {MAX_ANSWER_CHARS} 个字符（引号、换行按转义后计），未保存，请删减后再保存", ""
     return "", canonical
+
+
+def _cell_length(name: str, kind: str, value: str) -> int:
+    """The length of the answer cell the submission will hold, which is what the grader limits:
+    an essay is a markdown cell holding the text, any other answer a `qNN = "..."` code line."""
+    if kind == "essay":
+        return len(value)
+    return len(f"{name} = {json.dumps(value, ensure_ascii=False)}")
 
 
 def save(session: Session, attempt_id: int, admission_no: str, position: int, shown: str, now: datetime) -> Saved:
