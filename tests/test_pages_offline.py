@@ -275,10 +275,11 @@ def test_a_page_whose_kernel_died_tells_the_reader_to_reload(site: dict[str, Sit
 
 
 def test_a_page_whose_kernel_was_culled_tells_the_reader_to_reload(site: dict[str, Site], tmp_path: Path) -> None:
-    """An idle page's kernel is culled (here after 2 s; minutes when served): the socket may stay
-    open, so the page asks the server when the reader comes back to it, and says so."""
+    """An idle page's kernel is culled (here after 10 s, long enough for the page to finish loading on
+    a busy machine; minutes when served): the socket may stay open, so the page asks the server when
+    the reader comes back to it, and says so."""
     s, module = site["courses"], _module()
-    server = voila_server(s.settings, COURSES, free_port(), cull_after=2)
+    server = voila_server(s.settings, COURSES, free_port(), cull_after=10)
     argv = [a for a in server.argv if not a.startswith("--MappingKernelManager.cull_interval=")]
     server = dataclasses.replace(server, argv=[*argv, "--MappingKernelManager.cull_interval=1",
                                                "--MappingKernelManager.cull_connected=True"])
