@@ -66,8 +66,8 @@ def _basis(cert: Certificate) -> str:
     return f"依据：{DOCUMENT}{cert.programme.clause}：“{cert.programme.basis}”"
 
 
-_CAPTION = ("扫描二维码可离线核验：二维码内容由签发机构以 Ed25519 数字签名，"
-            "用 qinglian cert verify 或证书页面核验，无需联网。")
+_CAPTION = ("真伪核验：二维码带有签发机构的电子签名，姓名、成绩等任何一处被改动都会被发现。"
+            "请到签发机构的证书核验页面粘贴二维码内容或上传本证书 PDF 核验，不需要连接互联网。")
 
 
 def page_texts(cert: Certificate) -> list[str]:
