@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 from grader.certificates.eligibility import EligibilityError, Sources, eligible, sitting_people, unit_people
 from grader.certificates.fonts import CertificateFont
 from grader.certificates.keys import Signer
-from grader.certificates.payload import PROGRAMMES, Certificate, CertificateFacts, sign_payload
-from grader.certificates.pdf import page_texts, render, sign_pdf
+from grader.certificates.payload import PROGRAMMES, Certificate, CertificateFacts
+from grader.certificates.pdf import page_texts
+from grader.certificates.workers import made
 from grader.gradebook.models import CertificateRevocationRow, CertificateRow
 from grader.staff.roles import Actor, authorize
 
@@ -102,23 +103,21 @@ def issue_many(session: Session, signer: Signer, font: CertificateFont, facts: S
     if not todo:
         return
     with font.subset(text for cert in todo for text in page_texts(cert)) as subset:
-        for cert in todo:
+        for cert, qr_text, pdf in made(signer, todo, subset):  # PDFs on every core, rows written here
             yield IssueOutcome(cert.facts.person_id, cert.facts.programme,
-                               _issue_one(session, signer, cert, subset, issued_by, now))
+                               _record_one(session, cert, qr_text, pdf, issued_by, now))
 
 
-def _issue_one(session: Session, signer: Signer, cert: Certificate, font: Path, issued_by: Actor,
-               now: datetime) -> Issued:
+def _record_one(session: Session, cert: Certificate, qr_text: str, pdf: bytes, issued_by: Actor,
+                now: datetime) -> Issued:
     from grader.audit.log import record
 
-    signed = sign_payload(cert.payload(), signer.private_key)
-    pdf = sign_pdf(render(cert, signed.text, font), signer)
     f = cert.facts
     row = CertificateRow(serial=cert.serial, person_id=f.person_id, programme=f.programme, facts=cert.record(),
-                         payload=signed.text, key_id=cert.key_id, pdf=pdf, issued_at=now, issued_by=issued_by.name)
+                         payload=qr_text, key_id=cert.key_id, pdf=pdf, issued_at=now, issued_by=issued_by.name)
     session.add(row)
     record(session, issued_by, "cert.issue", [row], now)
-    return Issued(cert.serial, f.person_id, f.programme, f.name, signed.text, pdf)
+    return Issued(cert.serial, f.person_id, f.programme, f.name, qr_text, pdf)
 
 
 def pdf_name(issued: Issued) -> str:
