@@ -99,7 +99,7 @@ def test_a_server_that_fails_to_start_is_named_and_no_address_is_given_out() -> 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_exam_room_server_refuses_every_other_page(settings: Settings, engine: Engine, tmp_path: Path) -> None:
-    port = free_port()
+    port = free_port() - 1  # the room takes the port after the courses'
     servers = platform_servers(settings, REPO / "courses", APPS, port, 0, "t0ken")
     room = servers[1]
     assert "room" in room.argv and not any(settings.db_url in arg for arg in room.argv)  # no password in ps
