@@ -40,7 +40,8 @@ def test_the_gate_certificate_needs_all_four_steps(settings: Settings, engine: E
         for kind, day in (("talk", 2), ("oath", 6)):
             for person in ("P001", "P002"):
                 record_step(session, person, kind, date(2026, 11, day), recorder("组织部 李四"), now=NOW)
-        record_step(session, "P001", "commitment", date(2026, 11, 25), recorder("组织部 李四"), text="本人承诺：廉洁自律。",
+        record_step(session, "P001", "commitment", date(2026, 11, 25), recorder("组织部 李四"),
+                                                        text="本人承诺：廉洁自律。",
                     now=NOW)
         found, refused = eligible(session, ["P001", "P002", "P999"], "promotion_gate", SOURCES, NOW)
     assert [(f.person_id, f.date) for f in found] == [("P001", date(2026, 11, 25))]

@@ -159,7 +159,8 @@ def test_a_correction_keeps_the_history_and_the_status_uses_the_latest(engine: E
     promotion = programmes()["promotion"]
     with Session(engine) as session, session.begin():
         first = record_step(session, "P002", "talk", date(2026, 10, 1), recorder("王五"), "误记日期", now=NOW)
-        fixed = correct_step(session, first.id, recorder("李四"), "谈话实际在 10 月 8 日", on=date(2026, 10, 8), now=NOW)
+        fixed = correct_step(session, first.id, recorder("李四"),
+                             "谈话实际在 10 月 8 日", on=date(2026, 10, 8), now=NOW)
         talk = person_status(session, promotion, "P002", now=NOW).steps[1]
         assert talk.done and talk.at == datetime(2026, 10, 8) and "李四" in talk.detail
         withdraw_step(session, fixed.id, recorder("李四"), "谈话未按规定进行，须重新谈话", now=NOW)
@@ -170,7 +171,8 @@ def test_a_yearly_step_counts_only_in_its_own_year(engine: Engine) -> None:
     seed_roster(engine)
     theory = programmes()["leader_theory"]
     with Session(engine) as session, session.begin():
-        record_step(session, "P005", "theory_study", date(2025, 6, 1), recorder("组织部"), "市委中心组专题学习", now=NOW)
+        record_step(session, "P005", "theory_study", date(2025, 6, 1), recorder("组织部"),
+                                                          "市委中心组专题学习", now=NOW)
         record_step(session, "P005", "party_lecture", date(2026, 3, 1), recorder("组织部"), "廉政党课", now=NOW)
         this_year = person_status(session, theory, "P005", now=NOW)
         last_year = person_status(session, theory, "P005", year=2025, now=NOW)

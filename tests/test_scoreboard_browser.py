@@ -23,7 +23,8 @@ from grader.settings import Settings
 from tests.browser import chromium_page, free_port, offline, running
 
 REPO = Path(__file__).resolve().parent.parent
-SPEC = CitySpec(seed=11, units=20, people=400, attempts=1000, months=6)  # townships of 10+ people: smaller ones show aggregates only
+# Townships of 10+ people: a smaller unit shows aggregates only, never a per-person list.
+SPEC = CitySpec(seed=11, units=20, people=400, attempts=1000, months=6)
 
 
 def _text(frame: str | bytes) -> str:
