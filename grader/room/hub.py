@@ -23,7 +23,7 @@ from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler, HubOAuth
 
 from grader.room import handlers, proctor
 from grader.room.app import Route, make_app
-from grader.room.cookie import STAFF_COOKIE, CandidateSession
+from grader.room.cookie import CandidateSession
 from grader.room.service import RoomOptions
 from grader.room.staff import StaffRefused, hub_staff
 from grader.settings import Settings
@@ -161,7 +161,4 @@ class HubProctor(HubHandler, proctor.StaffHandler):
         except StaffRefused as error:
             self.render("proctor_login.html", error=str(error))
             return
-        self.set_signed_cookie(STAFF_COOKIE, staff.dumps(), expires_days=None, httponly=True, samesite="Strict",
-                               secure=self.room.options.secure_cookies, path=self.base,
-                               max_age=int((staff.expires - now).total_seconds()))
-        self.redirect(f"{self.base}proctor", status=303)
+        self.admit(staff, now)

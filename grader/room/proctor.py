@@ -3,6 +3,7 @@ and the four actions, each with a reason and the proctor's name. The rules are t
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import tornado.web
@@ -30,6 +31,13 @@ class StaffHandler(RoomHandler):
             raise tornado.web.HTTPError(401)
         return staff
 
+    def admit(self, staff: Staff, now: datetime) -> None:
+        """The staff cookie, for as long as the sign-in lasts, then on to the seat table."""
+        self.set_signed_cookie(STAFF_COOKIE, staff.dumps(), expires_days=None, httponly=True, samesite="Strict",
+                               secure=self.room.options.secure_cookies, path=self.base,
+                               max_age=int((staff.expires - now).total_seconds()))
+        self.redirect(f"{self.base}proctor", status=303)
+
 
 class ProctorLogin(StaffHandler):
     def post(self) -> None:
@@ -40,10 +48,7 @@ class ProctorLogin(StaffHandler):
         except StaffRefused as error:
             self.render("proctor_login.html", error=str(error))
             return
-        self.set_signed_cookie(STAFF_COOKIE, staff.dumps(), expires_days=None, httponly=True, samesite="Strict",
-                               secure=self.room.options.secure_cookies, path=self.base,
-                               max_age=int((staff.expires - now).total_seconds()))
-        self.redirect(f"{self.base}proctor", status=303)
+        self.admit(staff, now)
 
 
 class ProctorPage(StaffHandler):
