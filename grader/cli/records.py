@@ -337,7 +337,7 @@ def review_sheet_command(review_id: int, root: Path, db_url: str | None) -> None
         sheet = review_sheet(session, review_id)
     for essay in sheet.essays:
         console.print(f"[bold]{essay.name}[/]（满分 {essay.max_points:g}）{essay.stem}\n答：{essay.response}\n",
-                      highlight=False)
+                      highlight=False, soft_wrap=True)  # the terminal wraps; the answer is copied whole
 
 
 @review.command("mark")
