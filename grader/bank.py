@@ -31,7 +31,7 @@ USES = ("exam", "practice")
 TRUEFALSE_OPTIONS = (("A", "正确"), ("B", "错误"))
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _LETTERS = "ABCDEFGH"
-_ITEM_KEYS = {"id", "type", "area", "stem", "options", "answer", "rubric", "points", "source",
+_ITEM_KEYS = {"id", "type", "area", "fact", "stem", "options", "answer", "rubric", "points", "source",
               "explanation", "use"}
 
 
@@ -59,6 +59,7 @@ class Item:
     explanation: str = ""
     rubric: str = ""
     use: str = "exam"
+    fact: str = ""  # 知识点: the one fact the item tests; two items of one fact never share a paper
     bank: str = ""
     file: str = ""
     line: int = 0
@@ -191,6 +192,15 @@ def _source(raw: LocatedDict, file: str, problems: list[Problem]) -> Source:
     return Source(document, clause)
 
 
+def _fact(raw: LocatedDict, use: str, file: str, problems: list[Problem]) -> str:
+    """知识点: required of exam items (the drawer keeps one item per fact on a paper), optional in practice."""
+    value = raw.get("fact")
+    if use == "exam" and (value is None or (isinstance(value, str) and not value.strip())):
+        problems.append(Problem(file, raw.line, "缺少 fact（知识点：本题考查的那一个知识点）"))
+        return ""
+    return " ".join(_text(raw, "fact", file, problems, required=False).split())
+
+
 def _points(raw: LocatedDict, file: str, problems: list[Problem]) -> float:
     points = raw.get("points")
     if isinstance(points, bool) or not isinstance(points, int | float) or points <= 0:
@@ -223,6 +233,7 @@ def parse_item(raw: object, line: int, bank_id: str, file: str,
     use = _text(raw, "use", file, problems, required=False) or "exam"
     if use not in USES:
         problems.append(Problem(file, raw.line_of("use"), f"use 应为 exam 或 practice，而不是 {use!r}"))
+    fact = _fact(raw, use, file, problems)
     stem = _text(raw, "stem", file, problems)
     if item_type == "fill" and stem and "____" not in stem:
         problems.append(Problem(file, raw.line_of("stem"), "填空题的题干应用 ____ 标出空位"))
@@ -234,7 +245,7 @@ def parse_item(raw: object, line: int, bank_id: str, file: str,
         points=_points(raw, file, problems), source=_source(raw, file, problems),
         explanation=_text(raw, "explanation", file, problems, required=False),
         rubric=_rubric(raw, file, problems),
-        use=use, bank=bank_id, file=file, line=raw.line,
+        use=use, fact=fact, bank=bank_id, file=file, line=raw.line,
     )
     return item if len(problems) == before else None
 

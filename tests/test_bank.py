@@ -30,30 +30,30 @@ REAL_BANKS = ROOT / "exams" / "banks"
 # in order. `{0}`, `{1}` stand for the files' paths.
 BAD_CASES: dict[str, tuple[tuple[str, ...], list[str]]] = {
     "answer-not-an-option": (("answer-not-an-option.yaml",), [
-        '{0}:13: answer "E" 不是选项（可选 A、B、C、D）',
+        '{0}:14: answer "E" 不是选项（可选 A、B、C、D）',
     ]),
     "duplicate-ids-across-files": (("duplicate-ids-a.yaml", "duplicate-ids-b.yaml"), [
-        "{1}:14: 题目编号 'dup-001' 重复（首次出现在 {0}:4）",
+        "{1}:15: 题目编号 'dup-001' 重复（首次出现在 {0}:4）",
     ]),
     "missing-source": (("missing-source.yaml",), [
         "{0}:4: 缺少 source（出处：document 与 clause）",
-        "{0}:18: 缺少 clause",
+        "{0}:20: 缺少 clause",
     ]),
     "unknown-area": (("unknown-area.yaml",), [
-        "{0}:6: 未知领域 'anti_corruption'（可用 party_school, martyrs_cemetery, red_flag_canal, prison, "
+        "{0}:7: 未知领域 'anti_corruption'（可用 party_school, martyrs_cemetery, red_flag_canal, prison, "
         "supervision_regulation, discipline_regulation, local_policy）",
     ]),
     "unknown-type": (("unknown-type.yaml",), [
-        "{0}:5: 未知题型 'choice'（可用 single, multiple, truefalse, fill, essay）",
+        "{0}:6: 未知题型 'choice'（可用 single, multiple, truefalse, fill, essay）",
     ]),
     "essay-without-rubric": (("essay-without-rubric.yaml",), [
         "{0}:4: 简答题缺少 rubric（评分要点）",
     ]),
     "fill-without-blank": (("fill-without-blank.yaml",), [
-        "{0}:7: 填空题的题干应用 ____ 标出空位",
+        "{0}:8: 填空题的题干应用 ____ 标出空位",
     ]),
     "truefalse-not-bool": (("truefalse-not-bool.yaml",), [
-        "{0}:8: 判断题的 answer 应为 true 或 false，而不是 '正确'",
+        "{0}:9: 判断题的 answer 应为 true 或 false，而不是 '正确'",
     ]),
     "alias-bomb": (("alias-bomb.yaml",), [
         "{0}:9: 别名展开后的内容过多（超过 100000 个值），疑似“别名炸弹”；请直接写出内容，少用别名",
@@ -65,7 +65,7 @@ BAD_CASES: dict[str, tuple[tuple[str, ...], list[str]]] = {
         "{0}:7: YAML 语法错误：mapping values are not allowed here",
     ]),
     "duplicate-key": (("duplicate-key.yaml",), [
-        "{0}:13: 重复的键 'answer'",
+        "{0}:14: 重复的键 'answer'",
     ]),
     "empty-file": (("empty.yaml",), [
         "{0}:1: 文件为空",
@@ -73,17 +73,22 @@ BAD_CASES: dict[str, tuple[tuple[str, ...], list[str]]] = {
     "no-items": (("no-items.yaml",), [
         "{0}:3: items 应为非空的题目列表",
     ]),
+    "missing-fact": (("missing-fact.yaml",), [  # a practice item (line 27) may leave it out
+        "{0}:4: 缺少 fact（知识点：本题考查的那一个知识点）",
+        "{0}:11: 缺少 fact（知识点：本题考查的那一个知识点）",
+        "{0}:20: fact 应为文本",
+    ]),
     "several-problems": (("several-problems.yaml",), [
         "{0}:5: 题目编号 'Bad_001' 只能含小写字母、数字和连字符",
-        '{0}:12: 单项选择题只能有一个答案，而 answer 为 "AB"',
-        "{0}:23: 选项字母应依次为 A、B、C…，实际为 A、B、D",
-        "{0}:26: 多项选择题至少应有两个正确选项",
-        "{0}:27: points 应为正数，而不是 0",
-        "{0}:28: 未知字段 'difficulty'",
-        "{0}:37: 判断题不写 options（固定为 正确/错误）",
-        "{0}:42: use 应为 exam 或 practice，而不是 'test'",
-        "{0}:51: 简答题不写 answer，请写 rubric（评分要点）",
-        "{0}:58: 题目应为键值映射（id: …, type: …）",
+        '{0}:13: 单项选择题只能有一个答案，而 answer 为 "AB"',
+        "{0}:25: 选项字母应依次为 A、B、C…，实际为 A、B、D",
+        "{0}:28: 多项选择题至少应有两个正确选项",
+        "{0}:29: points 应为正数，而不是 0",
+        "{0}:30: 未知字段 'difficulty'",
+        "{0}:40: 判断题不写 options（固定为 正确/错误）",
+        "{0}:45: use 应为 exam 或 practice，而不是 'test'",
+        "{0}:55: 简答题不写 answer，请写 rubric（评分要点）",
+        "{0}:62: 题目应为键值映射（id: …, type: …）",
     ]),
 }
 
@@ -98,7 +103,7 @@ def item_yaml(item_id: str, *, answer: str = "true", area: str = "prison") -> st
     """A valid truefalse item, as YAML lines indented for a bank's `items:` list."""
     return (f"  - id: {item_id}\n    type: truefalse\n    area: {area}\n    stem: 监狱是警示教育基地。\n"
             f"    answer: {answer}\n    points: 1\n    source:\n      document: 安阳市《实施意见》\n"
-            f"      clause: 二（五）\n")
+            f"      clause: 二（五）\n    fact: 监狱作为警示教育基地\n")
 
 
 @pytest.mark.parametrize("case", BAD_CASES, ids=list(BAD_CASES))
@@ -120,9 +125,9 @@ def test_load_banks_refuses_bad_banks_listing_every_problem() -> None:
     with pytest.raises(BankError) as caught:
         load_banks(paths)
     assert [str(p) for p in caught.value.problems] == [
-        f'{paths[0]}:13: answer "E" 不是选项（可选 A、B、C、D）',
+        f'{paths[0]}:14: answer "E" 不是选项（可选 A、B、C、D）',
         f"{paths[1]}:4: 缺少 source（出处：document 与 clause）",
-        f"{paths[1]}:18: 缺少 clause",
+        f"{paths[1]}:20: 缺少 clause",
     ]
     assert str(caught.value).splitlines() == [str(p) for p in caught.value.problems]
 
@@ -139,7 +144,7 @@ def test_a_bank_keeps_its_valid_items_and_drops_only_the_bad_one(tmp_path: Path)
                       + item_yaml("mixed-001") + item_yaml("mixed-002", answer="对") + item_yaml("mixed-003"))
     result = check_banks([path])
     assert [item.id for item in result.items] == ["mixed-001", "mixed-003"]
-    assert [str(p) for p in result.problems] == [f"{path}:17: 判断题的 answer 应为 true 或 false，而不是 '对'"]
+    assert [str(p) for p in result.problems] == [f"{path}:18: 判断题的 answer 应为 true 或 false，而不是 '对'"]
 
 
 def test_an_invalid_item_still_claims_its_id(tmp_path: Path) -> None:
@@ -153,7 +158,7 @@ def test_a_duplicate_id_within_one_file_points_back_to_the_first(tmp_path: Path)
     path = write_bank(tmp_path, "dup.yaml", "bank: dup\ntitle: 重复\nitems:\n"
                       + item_yaml("dup-001") + item_yaml("dup-002") + item_yaml("dup-001"))
     assert [str(p) for p in check_banks([path]).problems] == [
-        f"{path}:22: 题目编号 'dup-001' 重复（首次出现在 {path}:4）"]
+        f"{path}:24: 题目编号 'dup-001' 重复（首次出现在 {path}:4）"]
 
 
 def test_two_files_with_the_same_bank_id_are_reported(tmp_path: Path) -> None:
@@ -183,6 +188,7 @@ def choice_bank(folder: Path, item_type: str, answer: str) -> Path:
             source:
               document: 《中国共产党纪律处分条例》
               clause: 第七条
+            fact: 测试知识点
         """)
 
 
