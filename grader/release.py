@@ -13,7 +13,7 @@ if TYPE_CHECKING:  # nbgrader loads only for a release, not for the graders that
     from traitlets.config import Config
 
 _LEAK_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "normalize_choice(",
-                 "normalize_fill(", "评分要点")
+                 "normalize_fill(", "fill_accepted(", "评分要点")
 _RELEASED_ANSWER = re.compile(r'^q\d+ = ""\s*$')
 
 

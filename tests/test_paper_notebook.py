@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from grader.bank import Item, load_banks
 from grader.blueprint import Blueprint, load_blueprint
 from grader.paper import NOTEBOOK_NAME, Paper, draw_papers, paper_notebook
+from grader.scoring import blank_context, score_answer
 
 DATA = Path(__file__).resolve().parent / "data"
 GOLDEN = DATA / "golden" / "small-paper.ipynb"
@@ -157,3 +158,46 @@ def test_the_same_paper_always_gives_byte_identical_notebooks(blueprint: Bluepri
     first = nbformat.writes(paper_notebook(draw_papers(reseeded, items)[version]))
     again = nbformat.writes(paper_notebook(draw_papers(reseeded, tuple(reversed(items)))[version]))
     assert first == again
+
+
+def _hidden_test_passes(source: str, name: str, value: object) -> bool:
+    try:
+        _run(source, {name: value})
+    except AssertionError:
+        return False
+    return True
+
+
+MARKS = "“”‘’\"'「」『』《》〈〉，。、；：！？（）…,.;:!? \u3000"
+
+
+@st.composite
+def typed_answers(draw: st.DrawFn, entry: Any) -> str:
+    """What a candidate may type for one item: anything at all, or the key dressed in marks, widths,
+    case and the words printed beside the blank."""
+    key = entry.item.key
+    if draw(st.booleans()):
+        return draw(st.text(st.characters(exclude_categories=()), max_size=12))
+    right = draw(st.sampled_from(key)) if isinstance(key, tuple) else str(key)
+    stem = entry.item.stem
+    blank = stem.find("____")
+    if blank >= 0 and draw(st.booleans()):
+        right = stem[blank - draw(st.integers(0, min(blank, 6))):blank] + right + \
+            stem[blank + 4:blank + 4 + draw(st.integers(0, 6))]
+    marks = st.text(alphabet=MARKS, max_size=2)
+    return draw(marks) + draw(st.sampled_from([right, right.lower(), right.upper()])) + draw(marks)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.data())
+def test_the_papers_own_hidden_tests_and_qinglian_agree_on_every_answer(
+        paper: Paper, data: st.DataObject) -> None:
+    cells = by_grade_id(paper_notebook(paper))
+    for entry in paper.items:
+        if entry.item.type == "essay":
+            continue
+        value = data.draw(typed_answers(entry))
+        ours = score_answer(entry.item.type, entry.item.key or "", entry.item.letters, value, entry.points,
+                            blank_context(entry.item.stem))
+        passed = _hidden_test_passes(cells[f"{entry.name}-test"].source, entry.name, value)
+        assert passed == (ours.score == entry.points), (entry.name, value)

@@ -4,21 +4,28 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
 from grader.scoring import (
     ItemScore,
     Verdict,
+    blank_context,
+    fill_accepted,
     is_blank,
     normalize_choice,
     normalize_fill,
     rules_source,
     score_answer,
 )
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "tests" / "data" / "scoring"
 
 LETTERS = "ABCDEFGH"
 # What candidates type into a choice answer: letters in both widths and cases, separators, and mistakes.
@@ -92,22 +99,65 @@ def test_normalize_choice_follows_the_documented_rules(value: object, offered: s
     assert normalize_choice(value, offered) == expected
 
 
+FILL_TABLE = yaml.safe_load((DATA / "fill_normalisation.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("row", FILL_TABLE, ids=[row["why"] for row in FILL_TABLE])
+def test_normalize_fill_follows_the_documented_table(row: dict[str, Any]) -> None:
+    assert normalize_fill(row["typed"]) == row["normal"]
+
+
+@pytest.mark.parametrize("value", [3, None, 2.5, b"abc", ["廉政"]])
+def test_a_fill_answer_that_is_not_text_is_no_answer(value: object) -> None:
+    assert normalize_fill(value) is None
+    assert not fill_accepted(value, ("3", "廉政"))
+
+
+def _bank_stems() -> dict[str, str]:
+    stems = {}
+    for path in sorted((REPO / "exams" / "banks").glob("*.yaml")):
+        for item in yaml.safe_load(path.read_text(encoding="utf-8"))["items"]:
+            stems[item["id"]] = item["stem"]
+    return stems
+
+
+BESIDE = yaml.safe_load((DATA / "beside_the_blank.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", BESIDE, ids=[case["item"] for case in BESIDE])
+def test_an_answer_repeating_the_words_beside_the_blank_scores(case: dict[str, Any]) -> None:
+    stem = _bank_stems()[case["item"]]
+    key = tuple(normalize_fill(str(answer)) or "" for answer in case["accepted"])
+    beside = blank_context(stem)
+    for answer in case["right"]:
+        assert score_answer("fill", key, "", str(answer), 2.0, beside).verdict is Verdict.CORRECT, answer
+    for answer in case["wrong"]:
+        assert score_answer("fill", key, "", str(answer), 2.0, beside).verdict is Verdict.WRONG, answer
+
+
+def test_the_words_beside_the_blank_are_the_stem_around_it_normalised() -> None:
+    assert blank_context("根据《实施意见》，实行奖优____。") == ("根据实施意见实行奖优", "")
+    assert blank_context("分____个阶段") == ("分", "个阶段")
+    assert blank_context("分＿＿个阶段") == ("分", "个阶段")
+    assert blank_context("没有空位的题干") == ("", "")
+
+
 @pytest.mark.parametrize(
-    ("value", "expected"),
+    ("accepted", "typed", "right"),
     [
-        ("廉政宣誓", "廉政宣誓"),
-        (" 廉政 宣誓\n", "廉政宣誓"),
-        ("廉政\u3000宣誓", "廉政宣誓"),
-        ("ＡＢＣ", "abc"),
-        ("Party School", "partyschool"),
-        ("", None),
-        ("   ", None),
-        (3, None),
-        (None, None),
+        (("三分之一",), "三分之一", True),
+        (("三分之一",), "1/3", False),  # not listed: not equivalent
+        (("三分之一", "1/3"), "1/3", True),
+        (("三分之一", "1/3"), "１／３", True),
+        (("1/3",), "13", False),
+        (("0.5",), "05", False),
+        (("30%",), "30", False),
     ],
 )
-def test_normalize_fill_follows_the_documented_rules(value: object, expected: str | None) -> None:
-    assert normalize_fill(value) == expected
+def test_equivalent_spellings_count_only_where_the_bank_lists_them(accepted: tuple[str, ...], typed: str,
+                                                                   right: bool) -> None:
+    key = tuple(normalize_fill(a) or "" for a in accepted)
+    assert fill_accepted(typed, key) is right
 
 
 @pytest.mark.parametrize(
@@ -212,22 +262,71 @@ def test_a_fill_answer_scores_full_whatever_its_spacing_width_or_case(accepted: 
     assert score_answer("fill", key, "", typed, 2.0) == ItemScore(Verdict.CORRECT, 2.0, 2.0)
 
 
-def _embedded_rules() -> tuple[Callable[..., Any], Callable[..., Any]]:
+def _embedded_rules() -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]:
     namespace: dict[str, Any] = {}
     exec(compile(rules_source(), "<hidden tests>", "exec"), namespace)  # our own source, not a candidate's
-    return namespace["normalize_choice"], namespace["normalize_fill"]
+    return namespace["normalize_choice"], namespace["normalize_fill"], namespace["fill_accepted"]
 
 
-@given(answer_values, offered_letters)
-def test_the_rules_copied_into_hidden_tests_agree_with_qinglian(value: object, offered: str) -> None:
-    choice, fill = _embedded_rules()
+# every code point, surrogates and unassigned ones included: what a candidate could send
+ANY_CHAR = st.characters(exclude_categories=())
+MARKS = "“”‘’\"'「」『』《》〈〉，。、；：！？（）…—·,.;:!?()[]"
+
+
+@given(answer_values, offered_letters, st.text(ANY_CHAR, max_size=8), st.text(ANY_CHAR, max_size=8))
+def test_the_rules_copied_into_hidden_tests_agree_with_qinglian(value: object, offered: str, before: str,
+                                                                after: str) -> None:
+    choice, fill, accepted = _embedded_rules()
     assert choice(value, offered) == normalize_choice(value, offered)
     assert fill(value) == normalize_fill(value)
+    key = (normalize_fill(before) or "x",)
+    assert accepted(value, key, before, after) == fill_accepted(value, key, before, after)
+
+
+@given(st.text(ANY_CHAR, max_size=40))
+def test_normalize_fill_is_idempotent_on_any_unicode(value: str) -> None:
+    once = normalize_fill(value)
+    assert once is None or normalize_fill(once) == once
+
+
+@given(st.text(ANY_CHAR, max_size=40), st.lists(st.text(ANY_CHAR, max_size=6), max_size=3),
+       st.text(ANY_CHAR, max_size=20))
+def test_the_fill_rules_never_raise_on_any_unicode(value: str, accepted: list[str], stem: str) -> None:
+    key = tuple(normalize_fill(a) or "" for a in accepted)
+    before, after = blank_context(stem + "____" + value)
+    assert isinstance(fill_accepted(value, key, before, after), bool)
+    assert score_answer("fill", key, "", value, 1.0, (before, after)).verdict in (Verdict.CORRECT, Verdict.WRONG,
+                                                                                  Verdict.BLANK)
+
+
+@given(st.text(alphabet="廉政宣誓清正abc0123", min_size=1, max_size=6),
+       st.lists(st.sampled_from(MARKS), max_size=3), st.lists(st.sampled_from(MARKS), max_size=3))
+def test_marks_around_a_fill_answer_do_not_change_its_score(accepted: str, left: list[str],
+                                                            right: list[str]) -> None:
+    key = (normalize_fill(accepted) or "",)
+    typed = "".join(left) + accepted + "".join(right)
+    assert score_answer("fill", key, "", typed, 2.0) == ItemScore(Verdict.CORRECT, 2.0, 2.0)
+
+
+@given(st.text(alphabet="实行奖优罚劣建立机制", max_size=8), st.text(alphabet="罚劣奖优", min_size=1, max_size=3),
+       st.text(alphabet="个阶段执法", max_size=6), st.data())
+def test_any_words_beside_the_blank_may_be_repeated_and_nothing_else(before: str, key: str, after: str,
+                                                                     data: st.DataObject) -> None:
+    cut = data.draw(st.integers(min_value=0, max_value=len(before)))
+    end = data.draw(st.integers(min_value=0, max_value=len(after)))
+    assert fill_accepted(before[cut:] + key + after[:end], (key,), before, after)
+    typed = data.draw(st.text(alphabet="实行奖优罚劣建立机制个阶段执法", max_size=12))
+    if fill_accepted(typed, (key,), before, after):  # sound: the key, with only the stem's words around it
+        start = typed.find(key)
+        assert start >= 0
+        assert any(before.endswith(typed[:i]) and after.startswith(typed[i + len(key):])
+                   for i in range(len(typed)) if typed.startswith(key, i))
 
 
 def test_the_rules_copied_into_hidden_tests_need_nothing_but_the_standard_library() -> None:
     source = rules_source()
     namespace: dict[str, Any] = {"__builtins__": __builtins__}
     exec(compile(source, "<hidden tests>", "exec"), namespace)
-    assert sorted(name for name in namespace if not name.startswith("__")) == ["normalize_choice", "normalize_fill"]
+    assert sorted(name for name in namespace if not name.startswith("__")) == ["fill_accepted", "normalize_choice",
+                                                                             "normalize_fill"]
     assert "from grader" not in source and "import grader" not in source

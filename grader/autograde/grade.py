@@ -75,7 +75,7 @@ def _graded_item(key: PaperKey, parsed: ParsedSubmission) -> GradedItem:
         result = ItemScore(Verdict.INVALID, 0.0, key.points)
         problem = answer.problem if answer else "答题单元格缺失"
     else:
-        result = score_answer(key.type, key.key or "", key.options, answer.value, key.points)
+        result = score_answer(key.type, key.key or "", key.options, answer.value, key.points, key.beside)
         if result.verdict is Verdict.MANUAL and answer.value is None:
             result = ItemScore(Verdict.BLANK, 0.0, key.points)  # as nbgrader: no response, 0
         problem = ""

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from grader.course.catalog import Module
 from grader.gradebook.models import StudyAttemptRow, StudyCreditRow, StudyVisitRow
-from grader.scoring import Verdict, score_answer
+from grader.scoring import Verdict, blank_context, score_answer
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def record_answer(session: Session, learner: str, module: Module, item_id: str, 
     self-check of the module has been answered correctly. Wrong answers may be retried without limit
     (this is practice, not the exam), so nothing shown after a wrong answer may contain the key."""
     item = module.item(item_id)
-    score = score_answer(item.type, item.key or "", item.letters, answer, 1.0)
+    score = score_answer(item.type, item.key or "", item.letters, answer, 1.0, blank_context(item.stem))
     correct = score.verdict is Verdict.CORRECT
     session.add(StudyAttemptRow(learner_id=learner, module=module.id, item_id=item_id, answer=answer,
                                 correct=correct, at=now()))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from grader.bank import ITEM_TYPES
 from grader.paper.draw import Paper, PaperItem
-from grader.scoring import rules_source
+from grader.scoring import blank_context, rules_source
 
 if TYPE_CHECKING:  # nbformat (and jsonschema under it) loads only when a paper is written
     from nbformat.notebooknode import NotebookNode
@@ -47,7 +47,8 @@ def _stem(entry: PaperItem) -> str:
 def _hidden_test(entry: PaperItem) -> str:
     item = entry.item
     if item.type == "fill":
-        check = f"assert normalize_fill({entry.name}) in {tuple(item.key or ())!r}"
+        before, after = blank_context(item.stem)
+        check = f"assert fill_accepted({entry.name}, {tuple(item.key or ())!r}, {before!r}, {after!r})"
     else:
         check = f"assert normalize_choice({entry.name}, {item.letters!r}) == {item.key!r}"
     return "\n".join([ANSWER_HINT, "### BEGIN HIDDEN TESTS", rules_source(), check,

@@ -15,6 +15,7 @@ from grader.blueprint import Blueprint, load_blueprint
 from grader.gradebook.models import PaperItemRow, PaperRow, ResultRow
 from grader.paper.draw import DrawError, Paper, draw_papers
 from grader.paper.notebook import NOTEBOOK_NAME, paper_notebook
+from grader.scoring import blank_context
 from grader.yamlfile import Problem
 
 
@@ -29,6 +30,7 @@ class PaperKey:
     points: float
     options: str
     key: str | tuple[str, ...] | None
+    beside: tuple[str, str] = ("", "")  # a fill item's words beside the blank (grader.scoring.blank_context)
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,8 @@ def load_keys(session: Session, assignment: str) -> PaperKeys:
     rows = session.scalars(select(PaperItemRow).where(PaperItemRow.assignment == assignment)
                            .order_by(PaperItemRow.position))
     items = tuple(PaperKey(r.position, r.name, r.item_id, r.type, r.points, r.options,
-                           None if r.key is None else tuple(r.key) if r.type == "fill" else r.key[0])
+                           None if r.key is None else tuple(r.key) if r.type == "fill" else r.key[0],
+                           blank_context(r.stem or "") if r.type == "fill" else ("", ""))
                   for r in rows)
     return PaperKeys(assignment, paper.title, paper.total_points, paper.pass_mark, items)
 
