@@ -17,6 +17,7 @@ from grader import release as release_lib
 from grader import workspace
 from grader.blueprint import BlueprintError
 from grader.cli import staff as staff_cli
+from grader.cli.authoring import authoring_commands
 from grader.cli.edge import Failure, acting, console, db_option, progress_bar, refused, root_option, transaction
 from grader.gradebook.engine import connect
 from grader.paper import store as paper_store
@@ -55,6 +56,10 @@ def bank_check(paths: tuple[Path, ...]) -> None:
         click.echo(str(problem))
     console.print(f"{len(result.banks)} 个题库，{len(result.items)} 道有效题目，{len(result.problems)} 个问题")
     sys.exit(1 if result.problems else 0)
+
+
+for _command in authoring_commands.commands.values():  # import, export, template (grader/cli/authoring.py)
+    bank.add_command(_command)
 
 
 @click.group()
