@@ -18,13 +18,17 @@ from grader.gradebook import nbgrader_tables
 from grader.gradebook.models import (
     CertificateRevocationRow,
     CertificateRow,
+    EssayMarkRow,
     GateRecordRow,
     ItemResultRow,
+    MarkingSettingRow,
     PersonRow,
+    ProctorActionRow,
     PromotionCaseRow,
     ResultFlagClearanceRow,
     ResultRow,
     ScoreReviewRow,
+    SittingRow,
     StaffRow,
     UnitRow,
 )
@@ -71,6 +75,9 @@ _STAFF = {"name": "姓名", "role": "角色", "os_user": "系统用户", "hub_us
           "password_hash": "密码", "active": "启用", "created_at": "建立时间"}
 _CLEAR = {"cleared_by": "解除人", "cleared_at": "解除时间", "reason": "原因"}
 _GRADE = {"manual_score": "人工评分", "extra_credit": "加分"}
+_MARK = {"assignment": "试卷", "student_id": "人员", "item": "题号", "marker_id": "阅卷人账号", "marker": "阅卷人",
+         "round": "评次", "score": "评分", "comment": "评语", "marked_at": "评分时间"}
+_MARKING = {"double_marking": "双评", "threshold": "分差阈值", "set_by": "设置人", "set_at": "设置时间"}
 _CASE = {"person_id": "人员", "programme": "项目", "position": "拟任职务", "notice_start": "公示开始",
          "notice_end": "公示结束", "decision_on": "任职决定日期", "opened_by": "立项人", "opened_at": "立项时间",
          "state": "状态", "ended_by": "办结人", "ended_at": "办结时间", "end_reason": "办结原因"}
@@ -79,6 +86,11 @@ _REVIEW = {"result_id": "所复核成绩", "person_id": "人员", "assignment": 
            "first_score": "原得分", "marker": "复核阅卷人", "second_marks": "复核评分", "marked_at": "复核评分时间",
            "outcome": "复核结果", "final_score": "最终得分", "decided_by": "决定人", "decided_at": "决定时间",
            "note": "说明"}
+_SITTING = {"title": "名称", "opens_at": "开始时间", "closes_at": "结束时间", "duration_minutes": "时长",
+            "attempts_allowed": "允许作答次数", "created_by": "建立人", "created_at": "建立时间",
+            "switch_limit": "切屏次数上限"}
+_PROCTOR = {"sitting_id": "场次", "admission_no": "准考证号", "attempt_id": "作答", "action": "操作",
+            "detail": "内容", "reason": "原因", "actor": "操作人", "at": "时间"}
 
 AUDITED: dict[str, Audited] = {a.name: a for a in (
     Audited(_table(GateRecordRow), _GATE),
@@ -91,6 +103,10 @@ AUDITED: dict[str, Audited] = {a.name: a for a in (
     Audited(_table(StaffRow), _STAFF, frozenset({"failed_tries", "locked_until"})),
     Audited(_table(PromotionCaseRow), _CASE),  # promotion cases and score reviews (grader.records, issue 13)
     Audited(_table(ScoreReviewRow), _REVIEW),
+    Audited(_table(EssayMarkRow), _MARK),  # essay marking (grader.marking, issue 14)
+    Audited(_table(MarkingSettingRow), _MARKING),
+    Audited(_table(SittingRow), _SITTING),  # sittings and what proctors did in them
+    Audited(_table(ProctorActionRow), _PROCTOR),
     # nbgrader's own grades: only a manual score is ours to vouch for (formgrader writes it; audit sync logs it)
     Audited(nbgrader_tables.grade, _GRADE, frozenset({"notebook_id", "cell_id", "auto_score", "needs_manual_grade"}),
             unlogged_ok=lambda row: row["manual_score"] is None),

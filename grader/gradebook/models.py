@@ -491,3 +491,40 @@ class StudyCodeRow(Base):
     issued_at: Mapped[datetime] = mapped_column(DateTime)
     failed_tries: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+# --- Essay marking (grader.marking, migration 0014) ---
+
+
+class MarkingSettingRow(Base):
+    """How a paper's essays are marked: by one marker, or by two (double marking) with the difference
+    beyond `threshold` points flagged for a third marker. Fixed once the paper's first mark is given."""
+
+    __tablename__ = "ql_marking_setting"
+    assignment: Mapped[str] = mapped_column(ForeignKey("ql_paper.assignment", ondelete="CASCADE"), primary_key=True)
+    double_marking: Mapped[bool] = mapped_column(Boolean)
+    threshold: Mapped[float] = mapped_column(Float)
+    set_by: Mapped[str] = mapped_column(String(128))
+    set_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class EssayMarkRow(Base):
+    """A mark of one essay answer: round 1 (the only one under single marking, whoever marked last),
+    2 (double marking's second marker) or 3 (the third marking of a flagged answer). A revision
+    changes the row; every state is in the audit log. The score recorded in nbgrader's grade table
+    follows from the rows (grader.marking.marks)."""
+
+    __tablename__ = "ql_essay_mark"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    assignment: Mapped[str] = mapped_column(String(128))
+    student_id: Mapped[str] = mapped_column(String(128))
+    item: Mapped[str] = mapped_column(String(32))  # the essay's name on the paper (q46)
+    marker_id: Mapped[int] = mapped_column(ForeignKey("ql_staff.id"))
+    marker: Mapped[str] = mapped_column(String(128))
+    round: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(Float)
+    comment: Mapped[str] = mapped_column(Text)
+    marked_at: Mapped[datetime] = mapped_column(DateTime)
+
+    # one mark per answer and round: two markers racing for the second round cannot both have it
+    __table_args__ = (Index("uq_ql_essay_mark_round", "assignment", "item", "student_id", "round", unique=True),)
