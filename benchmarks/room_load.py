@@ -58,6 +58,7 @@ from grader.serve import room_server
 from grader.settings import Settings
 from grader.sitting.codes import load_secret
 from grader.sitting.seats import Seat, create_sitting
+from grader.staff.roles import system
 from grader.workspace import init_workspace
 
 HERE = Path(__file__).resolve().parent
@@ -107,8 +108,8 @@ def seat_everyone(settings: Settings, candidates: int) -> list[Seat]:
                                   category=""))
         session.flush()
         seats = create_sitting(session, "load", "负载测试场次", [path.parent.name], ids, now - timedelta(minutes=5),
-                               now + timedelta(hours=3), 120, secret=load_secret(settings.root), created_by="bench",
-                               now=now)
+                               now + timedelta(hours=3), 120, secret=load_secret(settings.root),
+                               created_by=system("bench"), now=now)
     engine.dispose()
     return seats
 

@@ -43,6 +43,7 @@ from grader.sitting.proctor import seat_table  # noqa: E402
 from grader.sitting.seats import Seat, create_sitting  # noqa: E402
 from grader.sitting.signin import sign_in  # noqa: E402
 from grader.sitting.submission import submit_attempt  # noqa: E402
+from grader.staff.roles import system  # noqa: E402
 from grader.workspace import init_workspace  # noqa: E402
 
 PG = os.environ.get("QINGLIAN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -96,7 +97,7 @@ def _measure(settings: Settings, seats_wanted: int, saves: int) -> dict[str, obj
         students = [f"B{n:05d}" for n in range(seats_wanted)]
         session.add_all(Student(id=s, last_name="考", first_name=s) for s in students)
         seats = create_sitting(session, "bench", "基准场次", ["promotion-a"], students, NOW - timedelta(minutes=5),
-                               NOW + timedelta(hours=3), 90, secret=secret, created_by="bench", now=NOW)
+                               NOW + timedelta(hours=3), 90, secret=secret, created_by=system("bench"), now=NOW)
     timings: dict[str, list[float]] = {"sign_in": [], "save": [], "submit": []}
     for seat in seats:
         view = _timed(timings["sign_in"], lambda seat=seat: _enter(engine, secret, seat))

@@ -116,7 +116,7 @@ def _open_sitting(settings: Settings, engine: Engine, assignments: list[str],
     with Session(engine) as session, session.begin():
         seats = create_sitting(session, sitting_id, "演示场次", assignments[:1], [p.student_id for p in people],
                                now - timedelta(minutes=5), now + timedelta(hours=8), 90,
-                               secret=load_secret(settings.root), created_by="demo", now=now)
+                               secret=load_secret(settings.root), created_by=system("demo"), now=now)
         rows = seat_list(session, seats)
     path = settings.root / "seats.csv"
     write_csv(path, rows, list(rows[0]))

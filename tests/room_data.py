@@ -29,6 +29,7 @@ from grader.room.service import RoomOptions
 from grader.settings import Settings
 from grader.sitting.codes import load_secret
 from grader.sitting.seats import Seat, create_sitting
+from grader.staff.roles import system
 from tests.browser import free_port
 
 REPO = Path(__file__).resolve().parent.parent
@@ -52,7 +53,8 @@ def seat_sitting(settings: Settings, engine: Engine, assignments: list[str], can
         session.flush()
         return create_sitting(session, sitting_id, "2026年12月廉政知识测试", assignments, ids,
                               now - timedelta(minutes=5), now + timedelta(hours=2), minutes,
-                              secret=load_secret(settings.root), switch_limit=switch_limit, created_by="t", now=now)
+                              secret=load_secret(settings.root), switch_limit=switch_limit, created_by=system("t"),
+                              now=now)
 
 
 @dataclass

@@ -19,6 +19,7 @@ from grader.course.catalog import load_catalog
 from grader.gradebook.models import CertificateRow
 from grader.settings import Settings
 from grader.sitting.attempt import create_sitting
+from grader.staff.roles import system
 from tests.certificates_data import FACTS, NOW, RARE_NAME, facts, issue
 from tests.records_data import DATA, REPO, seed_roster, sit, study
 from tests.staff_data import organiser
@@ -78,7 +79,7 @@ def test_serials_are_unguessable_and_readable() -> None:
 def _open_sitting(engine: Engine, assignment: str, students: list[str]) -> None:
     with Session(engine) as session, session.begin():
         create_sitting(session, "s1", "测试场次", [assignment], students, NOW - timedelta(hours=2), NOW, 30,
-                       secret=bytes(32), created_by="测试员", now=NOW)
+                       secret=bytes(32), created_by=system("测试员"), now=NOW)
 
 
 def test_a_sitting_batch_issues_to_those_who_passed_and_says_why_not_for_the_others(

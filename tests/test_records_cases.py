@@ -28,7 +28,7 @@ from grader.records.gate import RecordError
 from grader.records.resits import resit_decisions
 from grader.records.review import decide_review, mark_review, request_review, review_sheet, reviews_of
 from grader.settings import Settings
-from grader.staff.roles import StaffError
+from grader.staff.roles import StaffError, system
 from tests.records_data import DATA, grade_essays, seed_roster, sit
 from tests.staff_data import organiser, recorder, trainer
 
@@ -263,7 +263,7 @@ def test_a_resit_sitting_seats_only_those_the_rule_allows(
     with Session(engine) as session, session.begin():
         opens = datetime(2026, 11, 1, 9)
         create_sitting(session, "s1", "十一月场次", released[:1], ["P001", "P002", "P003"], opens,
-                       opens + timedelta(hours=3), 60, secret=bytes(32), created_by="t", now=opens)
+                       opens + timedelta(hours=3), 60, secret=bytes(32), created_by=system("t"), now=opens)
         with pytest.raises(RecordError, match="场次 s1 没有可以补考的人"):
             resit_seats(session, programme, "s1", date(2026, 11, 20))
         _case(session, decision=None)

@@ -15,6 +15,7 @@ from grader.cli import main
 from grader.records.gate import records_of
 from grader.records.xlsx import STATUS_COLUMNS
 from grader.settings import Settings
+from grader.staff.roles import system
 from tests.records_data import DATA, REPO, seed_roster
 from tests.staff_data import os_user_as
 
@@ -168,7 +169,7 @@ def test_a_resit_sitting_seats_only_those_the_rule_allows_and_says_why_not(
     opens = datetime.now() - timedelta(days=3, hours=1)
     with Session(engine) as session, session.begin():
         create_sitting(session, "s1", "首次测试", released[:1], ["P001", "P002", "P003"], opens,
-                       opens + timedelta(hours=3), 60, secret=bytes(32), created_by="t", now=opens)
+                       opens + timedelta(hours=3), 60, secret=bytes(32), created_by=system("t"), now=opens)
     cases = ("--programmes", str(DATA / "cases"))
     os_user_as(settings, "organiser")
     for person in ("P001", "P002"):

@@ -17,6 +17,7 @@ from grader.records.dossier import find_people, person_record, status_of
 from grader.records.gate import correct_step, record_step
 from grader.settings import Settings
 from grader.sitting.attempt import create_sitting, start_or_resume
+from grader.staff.roles import system
 from tests.records_data import modules, programmes, seed_roster, sit, study
 from tests.staff_data import organiser, recorder, trainer
 
@@ -33,7 +34,7 @@ def test_the_whole_record_holds_exams_with_regrades_attempts_study_gate_trail_an
     opens = datetime.now() - timedelta(minutes=5)
     with Session(engine) as session, session.begin():
         (seat,) = create_sitting(session, "s1", "十一月场次", released[1:2], ["P003"], opens,
-                                 opens + timedelta(hours=2), 30, secret=bytes(32), created_by="t", now=opens)
+                                 opens + timedelta(hours=2), 30, secret=bytes(32), created_by=system("t"), now=opens)
         start_or_resume(session, seat.admission_no, seat.code, datetime.now(), secret=bytes(32))
         first = record_step(session, "P003", "talk", date(2026, 11, 1), recorder("李四"), now=NOW)
         correct_step(session, first.id, recorder("王五"), "日期有误", on=date(2026, 11, 2), now=NOW)

@@ -1,7 +1,7 @@
 """The exam room as a JupyterHub-managed service, under a real hub (pip `jupyterhub`, npm
 `configurable-http-proxy`): a candidate signs in to the hub in headless Chromium, enters the room
 through the hub's OAuth without an exam code, sits and hands in; no single-user server is ever
-started; a hub administrator reaches the proctor page; the room's secrets stay in its workspace."""
+started; a hub user mapped to a staff account reaches the proctor page; the room's secrets stay in its workspace."""
 
 from __future__ import annotations
 
@@ -27,10 +27,12 @@ from sqlalchemy.orm import Session
 from grader.gradebook.models import AttemptRow, PersonRow, SignInRow, UnitRow
 from grader.paper.store import build_from_files
 from grader.release import release
-from grader.room.keys import COOKIE_SECRET, FOLDER, STAFF_TOKEN
+from grader.room.keys import COOKIE_SECRET, FOLDER
 from grader.settings import Settings
 from grader.sitting.codes import load_secret
 from grader.sitting.seats import Seat, create_sitting
+from grader.staff.accounts import add_staff
+from grader.staff.roles import system
 from tests.browser import chromium_page, free_port, offline, wait_ready
 
 BIN = Path(sys.executable).parent
@@ -45,9 +47,11 @@ CHP_MISSING = pytest.mark.skipif(CHP is None, reason="configurable-http-proxy is
 
 
 def _seat(settings: Settings, engine: Engine, assignment: str) -> Seat:
-    """The candidate on the roster under their hub name, seated in a sitting open now."""
+    """The candidate on the roster under their hub name, seated in a sitting open now; the hub's
+    administrator mapped to an organiser's staff account."""
     now = datetime.now()
     with Session(engine) as session, session.begin():
+        add_staff(session, None, "监考 管理员", "organiser", hub_user=ADMIN)
         session.add(UnitRow(name="安阳市纪委监委", parent=None, kind="市直单位", position=0))
         session.flush()
         session.add(Student(id=CANDIDATE, last_name="赵", first_name="一"))
@@ -55,7 +59,7 @@ def _seat(settings: Settings, engine: Engine, assignment: str) -> Seat:
         session.flush()
         (seat,) = create_sitting(session, "hub1", "2026年12月廉政知识测试", [assignment], [CANDIDATE],
                                  now - timedelta(minutes=5), now + timedelta(hours=2), 30,
-                                 secret=load_secret(settings.root), created_by="t", now=now)
+                                 secret=load_secret(settings.root), created_by=system("t"), now=now)
     return seat
 
 
@@ -174,7 +178,7 @@ def test_a_hub_user_with_a_seat_enters_without_a_code_and_hands_in_without_a_ser
 
 def _secrets_stay_in_the_workspace(root: Path, hub_dir: Path, hub_log: str) -> None:
     """Mode 600 in the workspace; nowhere in what the hub keeps or logs."""
-    files = [root / FOLDER / COOKIE_SECRET, root / FOLDER / STAFF_TOKEN, root / ".exam-code-secret"]
+    files = [root / FOLDER / COOKIE_SECRET, root / ".exam-code-secret"]
     for path in files:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
     assert stat.S_IMODE((root / FOLDER).stat().st_mode) == 0o700

@@ -18,11 +18,13 @@ from sqlalchemy.orm import Session
 
 from grader.gradebook.models import AnswerRow, AttemptRow
 from grader.room.cookie import CANDIDATE_COOKIE, CandidateSession
-from grader.room.keys import cookie_secret, staff_token
+from grader.room.keys import cookie_secret
 from grader.settings import Settings
 from grader.sitting.attempt import resume
 from grader.sitting.seats import Seat
+from grader.staff.accounts import add_staff
 from tests.room_data import Candidate, key_texts, room_in_thread, seat_sitting
+from tests.staff_data import PASSWORD
 
 LOCKED = "已锁定"
 
@@ -209,19 +211,21 @@ def test_the_session_cookie_is_http_only_and_same_site_strict(
 
 
 @pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
-def test_the_proctor_page_needs_the_staff_token_and_records_who_and_why(
+def test_the_proctor_page_needs_a_staff_account_and_records_who_and_why(
         settings: Settings, engine: Engine, released: list[str]) -> None:
     (seat,) = seat_sitting(settings, engine, released[:1])
+    with Session(engine) as session, session.begin():
+        add_staff(session, None, "王监考", "organiser", password=PASSWORD)
     with room_in_thread(settings) as room:
         _signed_in(room.url, seat)
         staff = Candidate(room.url)
-        assert "监考员登录" in staff.get("proctor").body
+        assert "工作人员登录" in staff.get("proctor").body
         assert staff.get("api/proctor/seats?sitting=t1").status == 401
         staff.get("proctor")
         xsrf = staff.cookie("_xsrf") or ""
-        refused = staff._open(_form(room.url + "proctor/login", token="wrong", name="王监考", _xsrf=xsrf))
-        assert "监考令牌不正确" in refused.body
-        staff._open(_form(room.url + "proctor/login", token=staff_token(settings.root), name="王监考", _xsrf=xsrf))
+        refused = staff._open(_form(room.url + "proctor/login", password="wrong", name="王监考", _xsrf=xsrf))
+        assert "姓名或密码不正确" in refused.body
+        staff._open(_form(room.url + "proctor/login", password=PASSWORD, name="王监考", _xsrf=xsrf))
         table = staff.get("api/proctor/seats?sitting=t1").json()
         (row,) = table["seats"]
         assert row["admission_no"] == seat.admission_no and row["status_text"] == "作答中"

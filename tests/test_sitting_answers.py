@@ -23,6 +23,7 @@ from grader.sitting.attempt import AttemptView, resume
 from grader.sitting.seats import create_sitting
 from grader.sitting.signin import sign_in
 from grader.sitting.submission import submit_attempt
+from grader.staff.roles import system
 
 OPENS = datetime(2026, 12, 1, 9, 0)
 SECRET = b"test-secret-of-the-workspace-32b"
@@ -36,7 +37,7 @@ def view(engine: Engine, released: list[str]) -> AttemptView:
     with Session(engine) as session, session.begin():
         session.add(Student(id="S0", last_name="王", first_name="五"))
         (seat,) = create_sitting(session, "s1", "场次", released[:1], ["S0"], OPENS, OPENS + timedelta(hours=3), 60,
-                                 secret=SECRET, created_by="t", now=OPENS)
+                                 secret=SECRET, created_by=system("t"), now=OPENS)
         return sign_in(session, SECRET, seat.admission_no, seat.code, client="t", now=OPENS)
 
 

@@ -30,7 +30,7 @@ def _sitting(engine: Engine, released: list[str], students: int = 2, attempts: i
         session.add_all(Student(id=f"S{n}", last_name="王", first_name=f"{n}") for n in range(students))
         return create_sitting(session, "s1", "测试场次", released, [f"S{n}" for n in range(students)], OPENS,
                               OPENS + timedelta(hours=3), 60, secret=SECRET, attempts_allowed=attempts,
-                              created_by="组织部", now=OPENS)
+                              created_by=system("组织部"), now=OPENS)
 
 
 def _start(engine: Engine, seat: Seat, now: datetime) -> AttemptView:

@@ -20,6 +20,7 @@ from grader.sitting.presentation import PresentedItem
 from grader.sitting.seats import Seat, create_sitting
 from grader.sitting.signin import sign_in
 from grader.sitting.submission import close_expired, grade_attempt, submit_attempt
+from grader.staff.roles import system
 from tests.sitting_workers import SECRET, save_many, save_then_submit, sign_in_many, sweep
 
 OPENS = datetime(2026, 12, 1, 9, 0)
@@ -30,7 +31,7 @@ def _seats(engine: Engine, released: list[str], students: int = 1) -> list[Seat]
     with Session(engine) as session, session.begin():
         session.add_all(Student(id=f"S{n}", last_name="王", first_name=f"{n}") for n in range(students))
         return create_sitting(session, "s1", "并发场次", released[:1], [f"S{n}" for n in range(students)], OPENS,
-                              OPENS + timedelta(hours=3), 60, secret=SECRET, created_by="t", now=OPENS)
+                              OPENS + timedelta(hours=3), 60, secret=SECRET, created_by=system("t"), now=OPENS)
 
 
 def test_fifty_simultaneous_sign_ins_on_one_seat_from_five_processes_make_one_attempt(

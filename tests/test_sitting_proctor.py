@@ -7,21 +7,25 @@ from datetime import datetime, timedelta
 
 import pytest
 from nbgrader.api import Student
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
-from grader.gradebook.models import PersonRow, ResultRow, SubmissionRow, UnitRow
+from grader.audit.log import entries
+from grader.audit.verify import verify
+from grader.gradebook.models import PersonRow, ProctorActionRow, ResultRow, SubmissionRow, UnitRow
 from grader.settings import Settings
 from grader.sitting.answers import save
 from grader.sitting.attempt import resume
 from grader.sitting.errors import SittingError
 from grader.sitting.events import record_event
-from grader.sitting.proctor import actions, extend, force_submit, reopen, seat_table
+from grader.sitting.proctor import actions, extend, force_submit, reopen, seat_table, unlock
 from grader.sitting.seats import Seat, create_sitting, sittings
 from grader.sitting.signin import sign_in
 from grader.sitting.submission import grade_attempt, submit_attempt
+from grader.staff.roles import Actor, StaffError, system
 
 OPENS = datetime(2026, 12, 1, 9, 0)
+PROCTOR = Actor("监考甲", "organiser", 1)  # a signed-in organiser
 SECRET = b"test-secret-of-the-workspace-32b"
 
 
@@ -34,7 +38,7 @@ def _seats(engine: Engine, released: list[str]) -> list[Seat]:
         session.add(PersonRow(id="S0", name="王小明", id_number="410502199001011234", unit="市纪委", rank="科员",
                               category="新录用公务员"))
         return create_sitting(session, "s1", "场次", released[:1], [f"S{n}" for n in range(4)], OPENS,
-                              OPENS + timedelta(hours=3), 60, secret=SECRET, created_by="t", now=OPENS)
+                              OPENS + timedelta(hours=3), 60, secret=SECRET, created_by=system("t"), now=OPENS)
 
 
 def _enter(engine: Engine, seat: Seat, code: str | None = None, at: datetime = OPENS) -> int | str:
@@ -79,8 +83,8 @@ def test_extend_gives_one_candidate_more_time_and_records_who_and_why(engine: En
     attempt = _enter(engine, seat)
     with Session(engine) as session, session.begin():
         with pytest.raises(SittingError, match="理由"):
-            extend(session, seat.admission_no, 10, actor="监考甲", reason="", now=OPENS)
-        assert extend(session, seat.admission_no, 10, actor="监考甲", reason="电脑死机重启",
+            extend(session, seat.admission_no, 10, actor=PROCTOR, reason="", now=OPENS)
+        assert extend(session, seat.admission_no, 10, actor=PROCTOR, reason="电脑死机重启",
                       now=OPENS + timedelta(minutes=20)) == OPENS + timedelta(minutes=70)
     with Session(engine) as session:
         assert save(session, int(attempt), seat.admission_no, 1, "A", OPENS + timedelta(minutes=65)).accepted
@@ -94,11 +98,11 @@ def test_force_submit_hands_in_now_and_a_submitted_attempt_cannot_be_forced(sett
     seat = _seats(engine, released)[0]
     _enter(engine, seat)
     with Session(engine) as session, session.begin():
-        done = force_submit(session, settings.root, seat.admission_no, actor="监考甲", reason="违纪，当场收卷",
+        done = force_submit(session, settings.root, seat.admission_no, actor=PROCTOR, reason="违纪，当场收卷",
                             now=OPENS + timedelta(minutes=30))
     assert (done.how, done.submitted_at) == ("proctor", OPENS + timedelta(minutes=30)) and done.path is not None
     with Session(engine) as session, session.begin(), pytest.raises(SittingError, match="没有正在进行的作答"):
-        force_submit(session, settings.root, seat.admission_no, actor="监考甲", reason="再收一次", now=OPENS)
+        force_submit(session, settings.root, seat.admission_no, actor=PROCTOR, reason="再收一次", now=OPENS)
 
 
 def test_reopen_keeps_the_answers_sets_a_new_deadline_and_keeps_the_graded_result_in_history(
@@ -115,8 +119,8 @@ def test_reopen_keeps_the_answers_sets_a_new_deadline_and_keeps_the_graded_resul
         grade_attempt(session, settings.root, attempt, actor="t")
     with Session(engine) as session, session.begin():
         with pytest.raises(SittingError, match="正数"):
-            reopen(session, seat.admission_no, 0, actor="监考甲", reason="断网", now=OPENS)
-        deadline = reopen(session, seat.admission_no, 15, actor="监考甲", reason="考生端断网，交卷未成功",
+            reopen(session, seat.admission_no, 0, actor=PROCTOR, reason="断网", now=OPENS)
+        deadline = reopen(session, seat.admission_no, 15, actor=PROCTOR, reason="考生端断网，交卷未成功",
                           now=OPENS + timedelta(minutes=20))
     assert deadline == OPENS + timedelta(minutes=35)
     assert _enter(engine, seat, at=OPENS + timedelta(minutes=21)) == attempt  # the same attempt, open again
@@ -133,3 +137,57 @@ def test_reopen_keeps_the_answers_sets_a_new_deadline_and_keeps_the_graded_resul
         assert [tuple(h) for h in history] == [(OPENS + timedelta(minutes=10), False),
                                                (OPENS + timedelta(minutes=30), True)]
         assert [a.action for a in actions(session, "s1")] == ["reopen"]
+
+
+@pytest.mark.parametrize("who", ["监考甲", Actor("审计员 丙", "auditor", 2), Actor("记录员 乙", "recorder", 3),
+                                 Actor("培训教师 甲", "trainer", 4)])
+def test_only_a_signed_in_organiser_may_proctor(engine: Engine, released: list[str], who: object) -> None:
+    seat = _seats(engine, released)[0]
+    _enter(engine, seat)
+    with Session(engine) as session, session.begin():
+        for act in (lambda: unlock(session, seat.admission_no, actor=who, reason="核实身份", now=OPENS),  # type: ignore[arg-type]
+                    lambda: extend(session, seat.admission_no, 5, actor=who, reason="停电", now=OPENS),  # type: ignore[arg-type]
+                    lambda: reopen(session, seat.admission_no, 5, actor=who, reason="断网", now=OPENS)):  # type: ignore[arg-type]
+            with pytest.raises(StaffError):
+                act()
+        assert actions(session, "s1") == []
+
+
+def test_creating_a_sitting_needs_an_organiser_and_is_logged(engine: Engine, released: list[str]) -> None:
+    with Session(engine) as session, session.begin():
+        for who in ("组织部", Actor("培训教师 甲", "trainer", 4)):
+            with pytest.raises(StaffError):
+                create_sitting(session, "s2", "场次", released[:1], [], OPENS, OPENS + timedelta(hours=1), 30,
+                               secret=SECRET, created_by=who, now=OPENS)  # type: ignore[arg-type]
+        create_sitting(session, "s2", "场次", released[:1], [], OPENS, OPENS + timedelta(hours=1), 30,
+                       secret=SECRET, created_by=PROCTOR, now=OPENS)
+    with Session(engine) as session:
+        logged = [(e.actor, e.action, e.object_type, e.object_id) for e in entries(session)]
+    assert logged == [("监考甲", "sitting.create", "ql_sitting", "s2")]
+
+
+def test_every_proctor_action_is_in_the_audit_log_and_a_deleted_one_is_named(
+        settings: Settings, engine: Engine, released: list[str]) -> None:
+    seat, _, locked, _ = _seats(engine, released)
+    _enter(engine, seat)
+    for _ in range(5):
+        _enter(engine, locked, code="abcdef")
+    with Session(engine) as session, session.begin():
+        unlock(session, locked.admission_no, actor=PROCTOR, reason="本人核实身份", now=OPENS + timedelta(minutes=1))
+        extend(session, seat.admission_no, 10, actor=PROCTOR, reason="停电", now=OPENS + timedelta(minutes=2))
+        force_submit(session, settings.root, seat.admission_no, actor=PROCTOR, reason="违纪",
+                     now=OPENS + timedelta(minutes=3))
+        reopen(session, seat.admission_no, 5, actor=PROCTOR, reason="误收", now=OPENS + timedelta(minutes=4))
+    with Session(engine) as session:
+        logged = [(e.actor, e.action) for e in entries(session) if e.object_type == "ql_proctor_action"]
+        assert logged == [("监考甲", f"proctor.{a}") for a in ("unlock", "extend", "force_submit", "reopen")]
+        assert _sitting_findings(session) == []  # (the roster row the test wrote directly is another matter)
+    with Session(engine) as session, session.begin():
+        session.execute(delete(ProctorActionRow).where(ProctorActionRow.action == "force_submit"))
+    with Session(engine) as session:
+        (finding,) = _sitting_findings(session)
+    assert "ql_proctor_action" in finding and "删除" in finding
+
+
+def _sitting_findings(session: Session) -> list[str]:
+    return [f for f in verify(session).findings if "ql_proctor_action" in f or "ql_sitting" in f]

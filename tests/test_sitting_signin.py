@@ -22,8 +22,10 @@ from grader.sitting.errors import SittingError
 from grader.sitting.proctor import unlock
 from grader.sitting.seats import Seat, create_sitting, reissue_codes
 from grader.sitting.signin import sign_in, sign_in_hub_user
+from grader.staff.roles import Actor, system
 
 OPENS = datetime(2026, 12, 1, 9, 0)
+PROCTOR = Actor("监考甲", "organiser", 1)  # a signed-in organiser
 SECRET = b"test-secret-of-the-workspace-32b"
 
 
@@ -31,7 +33,7 @@ def _seats(engine: Engine, released: list[str], students: int = 2) -> list[Seat]
     with Session(engine) as session, session.begin():
         session.add_all(Student(id=f"S{n}", last_name="王", first_name=f"{n}") for n in range(students))
         return create_sitting(session, "s1", "场次", released[:1], [f"S{n}" for n in range(students)], OPENS,
-                              OPENS + timedelta(hours=3), 60, secret=SECRET, created_by="t", now=OPENS)
+                              OPENS + timedelta(hours=3), 60, secret=SECRET, created_by=system("t"), now=OPENS)
 
 
 def _try(engine: Engine, admission_no: str, code: str, at: datetime, client: str = "10.0.0.1") -> int | str:
@@ -89,9 +91,9 @@ def test_a_proctor_unlocks_a_locked_seat_with_a_recorded_reason(engine: Engine, 
     for n in range(5):
         _try(engine, seat.admission_no, _wrong(seat.code), OPENS + timedelta(seconds=n))
     with Session(engine) as session, session.begin(), pytest.raises(SittingError, match="理由"):
-        unlock(session, seat.admission_no, actor="监考甲", reason=" ", now=OPENS + timedelta(minutes=1))
+        unlock(session, seat.admission_no, actor=PROCTOR, reason=" ", now=OPENS + timedelta(minutes=1))
     with Session(engine) as session, session.begin():
-        unlock(session, seat.admission_no, actor="监考甲", reason="本人核实身份", now=OPENS + timedelta(minutes=1))
+        unlock(session, seat.admission_no, actor=PROCTOR, reason="本人核实身份", now=OPENS + timedelta(minutes=1))
     assert isinstance(_try(engine, seat.admission_no, seat.code, OPENS + timedelta(minutes=1)), int)
 
 

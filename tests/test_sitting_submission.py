@@ -27,6 +27,7 @@ from grader.sitting.results import result_view
 from grader.sitting.seats import Seat, create_sitting
 from grader.sitting.signin import sign_in
 from grader.sitting.submission import filled_notebook, grade_attempt, submit_attempt
+from grader.staff.roles import system
 
 OPENS = datetime(2026, 12, 1, 9, 0)
 SECRET = b"test-secret-of-the-workspace-32b"
@@ -40,7 +41,7 @@ def _sitting(engine: Engine, released: list[str], sitting_id: str = "s1", *, stu
                 session.add(Student(id=student, last_name="王", first_name="五"))
         return create_sitting(session, sitting_id, "场次", released[:1], list(students), opens,
                               opens + timedelta(hours=3), 60, secret=SECRET, switch_limit=switch_limit,
-                              created_by="t", now=opens)
+                              created_by=system("t"), now=opens)
 
 
 def _enter(engine: Engine, seat: Seat, at: datetime = OPENS) -> AttemptView:

@@ -21,7 +21,7 @@ EXPECTED = {
     "paper.build": {T}, "paper.release": {T}, "grade.run": {T, O, S}, "grade.manual": {T}, "review.mark": {T},
     "items.read": {T, A}, "gate.record": {R}, "gate.correct": {R}, "gate.withdraw": {R}, "case.open": {O},
     "case.end": {O}, "review.request": {O}, "review.decide": {O}, "roster.import": {O, S},
-    "sitting.create": {O, S}, "sitting.proctor": {O}, "cert.issue": {O}, "cert.revoke": {O, R},
+    "sitting.create": {O, S}, "sitting.proctor": {O}, "sitting.watch": {O, A}, "cert.issue": {O}, "cert.revoke": {O, R},
     "flag.clear": {O}, "staff.manage": {O}, "keys.manage": {O}, "records.read": {T, R, O, A},
     "audit.read": {A, O}, "audit.verify": {A}, "audit.checkpoint": {A, O}, "audit.sync": {A, T, O},
     "audit.adopt": {O, S},
@@ -45,7 +45,7 @@ def test_every_role_may_do_exactly_its_actions(role: str, action: str) -> None:
 
 def test_an_auditor_changes_nothing() -> None:
     writes = {a for a in EXPECTED if not a.endswith(".read") and a not in ("audit.verify", "audit.checkpoint",
-                                                                           "audit.sync")}
+                                                                           "audit.sync", "sitting.watch")}
     assert all("auditor" not in EXPECTED[a] for a in writes)
 
 

@@ -26,7 +26,7 @@ from grader.settings import Settings
               help="同一地址 10 分钟内允许输错考试码的次数（0：不限；全场经同一个 NAT 地址访问时调大或设 0）")
 @click.option("--hub-service", is_flag=True,
               help="作为 JupyterHub 托管服务运行（有 JUPYTERHUB_SERVICE_NAME 时自动启用）：名称、前缀和端口取自 "
-                   "JupyterHub 给的环境变量，考生用 JupyterHub 账号进入，管理员可进入监考页面")
+                   "JupyterHub 给的环境变量，考生用 JupyterHub 账号进入，对应工作人员账号的用户可进入监考页面")
 def room(root: Path, db_url: str | None, port: int, address: str, base_url: str, behind_proxy: bool,
          sweep: float, client_limit: int, hub_service: bool) -> None:
     """启动考场（网页服务，不用内核）：考生登录、作答、交卷，监考页面；Ctrl+C 停止。"""
@@ -36,7 +36,6 @@ def room(root: Path, db_url: str | None, port: int, address: str, base_url: str,
     from grader.gradebook.database import migrate
     from grader.gradebook.engine import connect
     from grader.room.app import make_app, serve
-    from grader.room.keys import FOLDER, STAFF_TOKEN, staff_token
     from grader.room.service import RoomOptions
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -51,8 +50,7 @@ def room(root: Path, db_url: str | None, port: int, address: str, base_url: str,
 
     def ready() -> None:
         console.print(f"考场：{url}", highlight=False)
-        console.print(f"监考：{url}proctor  令牌 {staff_token(settings.root)}"
-                      f"（保存在 {settings.root / FOLDER / STAFF_TOKEN}）", highlight=False)
+        console.print(f"监考：{url}proctor（用工作人员账号登录：管理员可操作，审计员只能查看）", highlight=False)
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(app, port, address, behind_proxy=behind_proxy, ready=ready, stop_on_signals=True))
@@ -67,7 +65,6 @@ def _hub_room(root: Path, db_url: str | None, sweep: float) -> None:
     from grader.gradebook.database import migrate
     from grader.gradebook.engine import connect
     from grader.room.app import serve
-    from grader.room.keys import FOLDER, STAFF_TOKEN
     from grader.room.service import RoomOptions
 
     try:
@@ -84,10 +81,10 @@ def _hub_room(root: Path, db_url: str | None, sweep: float) -> None:
     engine.dispose()
     app = make_hub_app(settings, RoomOptions(base_url=service.prefix, sweep_seconds=sweep))
 
-    def ready() -> None:  # the staff token stays in the workspace: the hub's log is read by others
+    def ready() -> None:
         console.print(f"考场（JupyterHub 服务 {service.name}）：{service.prefix}，"
                       f"本机 {service.address}:{service.port}；监考：{service.prefix}proctor"
-                      f"（JupyterHub 管理员，或 {settings.root / FOLDER / STAFF_TOKEN} 中的令牌）", highlight=False)
+                      "（对应工作人员账号的 JupyterHub 用户，或工作人员账号的密码）", highlight=False)
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(app, service.port, service.address, behind_proxy=True, ready=ready, stop_on_signals=True))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from datetime import datetime
 from pathlib import Path
 
@@ -11,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from grader import export as export_lib
-from grader.cli.edge import Failure, console, db_option, root_option, transaction
+from grader.cli.edge import Failure, acting, console, db_option, refused, root_option, transaction
 from grader.settings import Settings
 
 list_option = click.option("--list", "seat_file", type=click.Path(dir_okay=False, path_type=Path), required=True,
@@ -54,13 +53,13 @@ def sitting_create(sitting_id: str, title: str, assignments: tuple[str, ...], op
 
     settings = Settings.resolve(root, db_url)
     try:
-        with transaction(settings) as session:
+        with transaction(settings) as session, refused():
             students = list(session.scalars(select(Student.id).order_by(Student.id)))
             if resit_of:
                 students = _resit_students(session, programmes_dir, resit_of, opens)
             seats = create_sitting(session, sitting_id, title, assignments, students, opens, closes, duration,
                                    secret=load_secret(settings.root), attempts_allowed=attempts,
-                                   switch_limit=switch_limit, created_by=getpass.getuser(), now=datetime.now())
+                                   switch_limit=switch_limit, created_by=acting(session), now=datetime.now())
             rows = seat_list(session, seats)
     except SittingError as error:
         raise Failure(str(error)) from error

@@ -18,7 +18,7 @@ import tornado.web
 
 from grader.gradebook.engine import connect
 from grader.room import handlers, proctor
-from grader.room.keys import cookie_secret, staff_token
+from grader.room.keys import cookie_secret
 from grader.room.service import Room, RoomOptions
 from grader.room.worker import Gradebook
 from grader.settings import Settings
@@ -53,7 +53,7 @@ def make_room(settings: Settings, options: RoomOptions | None = None,
         with engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA journal_mode=WAL")
     gradebook = Gradebook(engine, options.db_threads, options.grading_processes, warm=options.warm_grading)
-    return Room(settings, options, gradebook, load_secret(settings.root), staff_token(settings.root), clock)
+    return Room(settings, options, gradebook, load_secret(settings.root), clock)
 
 
 def make_app(settings: Settings, options: RoomOptions | None = None, *,

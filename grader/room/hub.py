@@ -4,9 +4,10 @@ The hub starts `qinglian room` itself and tells it, in JUPYTERHUB_SERVICE_* vari
 prefix (/services/<name>/), address and API token. Candidates reach it through the hub's proxy
 and sign in to the room with the hub's OAuth (jupyterhub.services.auth.HubOAuthenticated): a hub
 user whose name is a roster student id with a seat in a sitting open now enters without a code,
-and no single-user server is started for anyone. Hub administrators may open the proctor page
-(grader.room.staff decides). Admission number and code still work (`?code`), for candidates with
-no hub account. The room's secrets stay in the workspace, which only the room's process reads.
+and no single-user server is started for anyone. A hub user mapped to a staff account may open the
+proctor page with that account's role (grader.room.staff decides). Admission number and code still
+work (`?code`), for candidates with no hub account. The room's secrets stay in the workspace, which
+only the room's process reads.
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ from grader.room import handlers, proctor
 from grader.room.app import Route, make_app
 from grader.room.cookie import CandidateSession
 from grader.room.service import RoomOptions
-from grader.room.staff import StaffRefused, hub_staff
+from grader.room.staff import hub_staff
 from grader.settings import Settings
 from grader.sitting.errors import SittingError
 from grader.sitting.signin import sign_in_hub_user
+from grader.staff.roles import StaffError
 
 SERVICE_NAME = "JUPYTERHUB_SERVICE_NAME"
 SERVICE_URL = "JUPYTERHUB_SERVICE_URL"
@@ -146,7 +148,7 @@ class OAuthCallback(HubOAuthCallbackHandler):  # type: ignore[misc]
 
 class HubProctorPage(proctor.ProctorPage):
     async def get(self) -> None:
-        if self.staff() is None and self.get_query_argument("token", None) is None:
+        if self.staff() is None and self.get_query_argument("local", None) is None:
             self.redirect(f"{self.base}hub/proctor")
             return
         await super().get()
@@ -154,11 +156,11 @@ class HubProctorPage(proctor.ProctorPage):
 
 class HubProctor(HubHandler, proctor.StaffHandler):
     @tornado.web.authenticated
-    def get(self) -> None:
-        now = self.room.now()
+    async def get(self) -> None:
+        now, user = self.room.now(), cast(dict[str, Any], self.current_user)
         try:
-            staff = hub_staff(cast(dict[str, Any], self.current_user), now)
-        except StaffRefused as error:
-            self.render("proctor_login.html", error=str(error))
+            staff = await self.room.gradebook.run(lambda session: hub_staff(session, user, now))
+        except StaffError as error:
+            self.render("proctor_login.html", error=str(error), name="")
             return
         self.admit(staff, now)

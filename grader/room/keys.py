@@ -1,5 +1,5 @@
-"""Secrets the room keeps in the workspace, never in the database: the cookie-signing key and the
-proctor's token. Readable by the workspace's owner only (mode 600)."""
+"""Secrets the room keeps in the workspace, never in the database: the cookie-signing key (staff
+sign in with their own accounts). Readable by the workspace's owner only (mode 600)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from pathlib import Path
 
 FOLDER = ".qinglian"
 COOKIE_SECRET = "room-cookie-secret"
-STAFF_TOKEN = "room-staff-token"
 
 
 def workspace_secret(root: Path, name: str) -> str:
@@ -34,6 +33,3 @@ def workspace_secret(root: Path, name: str) -> str:
 def cookie_secret(root: Path) -> str:
     return workspace_secret(root, COOKIE_SECRET)
 
-
-def staff_token(root: Path) -> str:
-    return workspace_secret(root, STAFF_TOKEN)

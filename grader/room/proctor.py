@@ -1,5 +1,7 @@
-"""The proctor's side (监考): sign in with the staff token, a live table of the sitting's seats,
-and the four actions, each with a reason and the proctor's name. The rules are the library's."""
+"""The proctor's side (监考): sign in with a staff account (name and password, or the JupyterHub
+user mapped to one), a live table of the sitting's seats, and the four actions, each with a reason,
+recorded under the account. An organiser acts; an auditor sees the table and the record only. The
+rules, and who may do what, are the library's."""
 
 from __future__ import annotations
 
@@ -10,10 +12,11 @@ import tornado.web
 
 from grader.room.cookie import MAX_AGE_DAYS, STAFF_COOKIE
 from grader.room.handlers import RoomHandler, grade
-from grader.room.staff import Staff, StaffRefused, staff_sign_in
+from grader.room.staff import MAX_NAME, Staff, acting, staff_sign_in
 from grader.sitting.errors import SittingError
 from grader.sitting.proctor import ProctorAction, SeatStatus, actions, extend, force_submit, reopen, seat_table, unlock
 from grader.sitting.seats import sittings
+from grader.staff.roles import StaffError, authorize
 
 ACTIONS = {"未登录": (), "作答中": ("extend", "force_submit"), "已交卷": ("reopen",), "已锁定": ("unlock",)}
 ACTION_NAMES = {"unlock": "解锁", "extend": "延长时间", "force_submit": "强制交卷", "reopen": "重新开放"}
@@ -40,22 +43,28 @@ class StaffHandler(RoomHandler):
 
 
 class ProctorLogin(StaffHandler):
-    def post(self) -> None:
+    async def post(self) -> None:
         now = self.room.now()
-        try:
-            staff = staff_sign_in(self.room.staff_token, self.get_body_argument("token", "")[:128],
-                                  self.get_body_argument("name", ""), now)
-        except StaffRefused as error:
-            self.render("proctor_login.html", error=str(error))
+        name, password = self.get_body_argument("name", "")[:MAX_NAME + 1], self.get_body_argument("password", "")
+
+        def check(session: Any) -> Staff | str:
+            try:
+                return staff_sign_in(session, name, password, now)
+            except StaffError as error:
+                return str(error)  # committed: a wrong password counts towards the account's lockout
+
+        outcome = await self.room.gradebook.run(check)
+        if isinstance(outcome, str):
+            self.render("proctor_login.html", error=outcome, name=name.strip())
             return
-        self.admit(staff, now)
+        self.admit(outcome, now)
 
 
 class ProctorPage(StaffHandler):
     async def get(self) -> None:
         staff = self.staff()
         if staff is None:
-            self.render("proctor_login.html", error="")
+            self.render("proctor_login.html", error="", name="")
             return
         every = await self.room.gradebook.run(sittings)
         wanted = self.get_query_argument("sitting", "")
@@ -66,12 +75,13 @@ class ProctorPage(StaffHandler):
         self.render("proctor.html", staff=staff, sittings=every, current=current)
 
 
-def _seat_json(seat: SeatStatus) -> dict[str, Any]:
+def _seat_json(seat: SeatStatus, may_act: bool) -> dict[str, Any]:
     return {"admission_no": seat.admission_no, "name": seat.name, "unit": seat.unit, "status": STATES[seat.state],
             "status_text": seat.state, "answered_text": f"{seat.answered}/{seat.items}" if seat.items else "",
             "last_save_text": f"{seat.last_save:%H:%M:%S}" if seat.last_save else "",
             "tab_switches": seat.switches, "deadline_text": f"{seat.deadline:%H:%M:%S}" if seat.deadline else "",
-            "actions": [*ACTIONS[seat.state], *(["unlock"] if seat.locked and seat.state != "已锁定" else [])]}
+            "actions": [*ACTIONS[seat.state], *(["unlock"] if seat.locked and seat.state != "已锁定" else [])]
+            if may_act else []}
 
 
 def _action_json(action: ProctorAction) -> dict[str, str]:
@@ -82,18 +92,23 @@ def _action_json(action: ProctorAction) -> dict[str, str]:
 
 class SeatsApi(StaffHandler):
     async def get(self) -> None:
-        self.need_staff()
+        staff = self.need_staff()
         sitting_id, now = self.get_query_argument("sitting", ""), self.room.now()
+
+        def read(session: Any) -> tuple[list[SeatStatus], list[ProctorAction]]:
+            authorize(acting(session, staff), "sitting.watch")
+            return seat_table(session, sitting_id, now), actions(session, sitting_id)
+
         try:
-            seats, log = await self.room.gradebook.run(
-                lambda session: (seat_table(session, sitting_id, now), actions(session, sitting_id)))
-        except SittingError as error:
+            seats, log = await self.room.gradebook.run(read)
+        except (SittingError, StaffError) as error:
             self.finish({"error": str(error)})
             return
         counts: dict[str, int] = {}
         for seat in seats:
             counts[seat.state] = counts.get(seat.state, 0) + 1
-        self.finish({"now_text": f"{now:%H:%M:%S}", "counts": counts, "seats": [_seat_json(s) for s in seats],
+        self.finish({"now_text": f"{now:%H:%M:%S}", "counts": counts,
+                     "seats": [_seat_json(s, staff.may_act) for s in seats],
                      "log": [_action_json(a) for a in reversed(log)]})
 
 
@@ -105,9 +120,10 @@ class ActionApi(StaffHandler):
         if (not isinstance(admission_no, str) or not isinstance(reason, str) or type(minutes) is not int
                 or action not in ("unlock", "extend", "force_submit", "reopen")):
             raise tornado.web.HTTPError(400)
-        room, now, actor, reason = self.room, self.room.now(), staff.actor, reason[:MAX_REASON]
+        room, now, reason = self.room, self.room.now(), reason[:MAX_REASON]
 
         def act(session: Any) -> int | None:
+            actor = acting(session, staff)  # the account as it stands now; the library checks its role
             if action == "unlock":
                 unlock(session, admission_no, actor=actor, reason=reason, now=now)
             elif action == "extend":
@@ -121,7 +137,7 @@ class ActionApi(StaffHandler):
 
         try:
             submitted = await room.gradebook.run(act)
-        except SittingError as error:
+        except (SittingError, StaffError) as error:
             self.finish({"done": False, "reason": str(error)})
             return
         if submitted is not None:

@@ -30,7 +30,6 @@ class Room:
     options: RoomOptions
     gradebook: Gradebook
     code_secret: bytes
-    staff_token: str
     clock: Callable[[], datetime] = field(default=datetime.now)
 
     def now(self) -> datetime:

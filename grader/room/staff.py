@@ -1,33 +1,47 @@
-"""Who may open the proctor's page: for now whoever holds the workspace's staff token (printed by
-`qinglian room`), signing in under the name they give, which every proctor action records; under
-JupyterHub also a hub administrator, under their hub name. This is the one place that decides it;
-staff accounts (issue #12) will replace the token here."""
+"""Who may open the proctor's page: a staff account whose role may watch a sitting (grader.staff.roles:
+an organiser acts, an auditor only watches), signed in with its own name and password on the room's
+sign-in page, or, under JupyterHub, the hub user mapped to an account. The signed cookie names the
+account; every action re-reads it from the gradebook, so a disabled account or a changed role stops
+working at once. This is the one place that decides it."""
 
 from __future__ import annotations
 
-import hmac
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-MAX_NAME = 32
+from sqlalchemy.orm import Session
+
+from grader.staff.accounts import actor_by_id, actor_for_hub_user, sign_in
+from grader.staff.roles import Actor, StaffError, authorize, may
+
+MAX_NAME = 64
 STAFF_HOURS = 12
+LOCAL_VIA, HUB_VIA = "本地账号", "JupyterHub"
 
 
 @dataclass(frozen=True)
 class Staff:
+    """What the staff cookie says: the account, its role when signed in, until when, and how."""
+
+    staff_id: int
     name: str
+    role: str
     expires: datetime
-    via: str = "监考令牌"  # how they proved it: the token, or JupyterHub
+    via: str = LOCAL_VIA
 
     @property
-    def actor(self) -> str:
-        return f"{self.name}（{self.via}）"
+    def actor(self) -> Actor:
+        return Actor(self.name, self.role, self.staff_id)
+
+    @property
+    def may_act(self) -> bool:
+        return may(self.actor, "sitting.proctor")
 
     def dumps(self) -> str:
-        return json.dumps({"n": self.name, "e": self.expires.isoformat(timespec="seconds"), "v": self.via},
-                          ensure_ascii=True)
+        return json.dumps({"i": self.staff_id, "n": self.name, "r": self.role,
+                           "e": self.expires.isoformat(timespec="seconds"), "v": self.via}, ensure_ascii=True)
 
     @classmethod
     def loads(cls, signed_value: bytes | None, now: datetime) -> Staff | None:
@@ -35,32 +49,39 @@ class Staff:
             return None
         try:
             data = json.loads(signed_value)
-            staff = cls(str(data["n"]), datetime.fromisoformat(data["e"]), str(data.get("v", "监考令牌")))
+            staff = cls(int(data["i"]), str(data["n"]), str(data["r"]), datetime.fromisoformat(data["e"]),
+                        str(data.get("v", LOCAL_VIA)))
         except (ValueError, KeyError, TypeError):
-            return None
+            return None  # also a cookie from before staff accounts (no account id)
         return staff if now < staff.expires else None
 
 
-class StaffRefused(Exception):
-    """The message says what was wrong, in Chinese."""
+def _admitted(actor: Actor, now: datetime, via: str) -> Staff:
+    authorize(actor, "sitting.watch")
+    assert actor.staff_id is not None
+    return Staff(actor.staff_id, actor.name, actor.role, now + timedelta(hours=STAFF_HOURS), via)
 
 
-def staff_sign_in(token: str, offered: str, name: str, now: datetime) -> Staff:
-    """The staff member, if the token offered is the workspace's (compared in constant time)."""
-    name = name.strip()
-    if not hmac.compare_digest(token.encode(), offered.strip().encode()):
-        raise StaffRefused("监考令牌不正确")
-    if not name or len(name) > MAX_NAME:
-        raise StaffRefused(f"请填写监考员姓名（不超过 {MAX_NAME} 个字）")
-    return Staff(name, now + timedelta(hours=STAFF_HOURS))
+def staff_sign_in(session: Session, name: str, password: str, now: datetime) -> Staff:
+    """A local account's name and password (wrong tries count towards its lockout: the caller
+    commits even on a refusal), if its role may watch a sitting."""
+    if not name.strip() or len(name) > MAX_NAME:
+        raise StaffError(f"请填写工作人员账号的姓名（不超过 {MAX_NAME} 个字）")
+    return _admitted(sign_in(session, name, password[:256], now), now, LOCAL_VIA)
 
 
-HUB_VIA = "JupyterHub 管理员"
-
-
-def hub_staff(user: Mapping[str, object], now: datetime) -> Staff:
-    """The hub user (the model the hub's OAuth gave), if the hub says they are an administrator."""
+def hub_staff(session: Session, user: Mapping[str, object], now: datetime) -> Staff:
+    """The hub user (the model the hub's OAuth gave), if mapped to a staff account that may watch."""
     name = str(user.get("name", "")).strip()
-    if user.get("admin") is not True or not name:
-        raise StaffRefused(f"JupyterHub 账号 {name} 不是管理员，不能进入监考页面；请用监考令牌登录")
-    return Staff(name[:MAX_NAME], now + timedelta(hours=STAFF_HOURS), HUB_VIA)
+    if not name:
+        raise StaffError("JupyterHub 没有给出用户名")
+    try:
+        actor = actor_for_hub_user(session, name)
+    except StaffError as error:
+        raise StaffError(f"{error}；不能进入监考页面，也可用工作人员账号的密码登录") from None
+    return _admitted(actor, now, HUB_VIA)
+
+
+def acting(session: Session, staff: Staff) -> Actor:
+    """The account behind a cookie as it stands now (active, its current role)."""
+    return actor_by_id(session, staff.staff_id)

@@ -1,5 +1,6 @@
 """Proctoring (监考), staff only: the live seat table and the four actions on a seat. Every action
-names who did it and why, and is kept in ql_proctor_action.
+is an organiser's (a signed-in staff account, checked here), names who did it and why, is kept in
+ql_proctor_action and appended to the audit log in the caller's transaction.
 
 Reopening (after a technical failure) keeps the attempt's answers and gives it a new deadline,
 `minutes` from now; what it handed in before stays in ql_submission and a result graded before
@@ -16,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from grader.audit.log import record
 from grader.gradebook.models import (
     AnswerRow,
     AttemptEventRow,
@@ -29,6 +31,7 @@ from grader.sitting.attempt import lock_seat, owned_attempt
 from grader.sitting.errors import SittingError
 from grader.sitting.seats import people
 from grader.sitting.submission import Submitted, submit_attempt
+from grader.staff.roles import Actor, authorize
 
 NOT_SIGNED_IN, ANSWERING, SUBMITTED, LOCKED = "未登录", "作答中", "已交卷", "已锁定"
 
@@ -107,16 +110,17 @@ def seat_table(session: Session, sitting_id: str, now: datetime) -> list[SeatSta
 
 
 def _record(session: Session, seat: SittingCandidateRow, attempt_id: int | None, action: str, detail: str, *,
-            actor: str, reason: str, now: datetime) -> None:
-    session.add(ProctorActionRow(sitting_id=seat.sitting_id, admission_no=seat.admission_no, attempt_id=attempt_id,
-                                 action=action, detail=detail, reason=reason.strip(), actor=actor, at=now))
+            actor: Actor, reason: str, now: datetime) -> None:
+    row = ProctorActionRow(sitting_id=seat.sitting_id, admission_no=seat.admission_no, attempt_id=attempt_id,
+                           action=action, detail=detail, reason=reason.strip(), actor=actor.name, at=now)
+    session.add(row)
+    record(session, actor, f"proctor.{action}", [row], now)
 
 
-def _seat(session: Session, admission_no: str, actor: str, reason: str) -> SittingCandidateRow:
+def _seat(session: Session, admission_no: str, actor: Actor, reason: str) -> SittingCandidateRow:
+    authorize(actor, "sitting.proctor")
     if not reason.strip():
         raise SittingError("请填写操作理由")
-    if not actor.strip():
-        raise SittingError("缺少操作人")
     seat = lock_seat(session, admission_no.strip())
     if seat is None:
         raise SittingError(f"没有准考证号 {admission_no}")
@@ -138,7 +142,7 @@ def _open_attempt(session: Session, seat: SittingCandidateRow) -> AttemptRow:
     return locked
 
 
-def unlock(session: Session, admission_no: str, *, actor: str, reason: str, now: datetime) -> None:
+def unlock(session: Session, admission_no: str, *, actor: Actor, reason: str, now: datetime) -> None:
     """Lift a wrong-code lock before its ten minutes are up."""
     seat = _seat(session, admission_no, actor, reason)
     detail = f"原锁定至 {seat.locked_until:%H:%M:%S}" if seat.locked_until else "未锁定"
@@ -146,7 +150,7 @@ def unlock(session: Session, admission_no: str, *, actor: str, reason: str, now:
     _record(session, seat, None, "unlock", detail, actor=actor, reason=reason, now=now)
 
 
-def extend(session: Session, admission_no: str, minutes: int, *, actor: str, reason: str, now: datetime) -> datetime:
+def extend(session: Session, admission_no: str, minutes: int, *, actor: Actor, reason: str, now: datetime) -> datetime:
     """More time for one candidate's open attempt; the new deadline."""
     if minutes <= 0:
         raise SittingError("延长的分钟数应为正数")
@@ -159,7 +163,7 @@ def extend(session: Session, admission_no: str, minutes: int, *, actor: str, rea
     return attempt.deadline
 
 
-def force_submit(session: Session, root: Path, admission_no: str, *, actor: str, reason: str,
+def force_submit(session: Session, root: Path, admission_no: str, *, actor: Actor, reason: str,
                  now: datetime) -> Submitted:
     """Hand in a candidate's open attempt now (grade it next, as after any submission)."""
     seat = _seat(session, admission_no, actor, reason)
@@ -170,7 +174,7 @@ def force_submit(session: Session, root: Path, admission_no: str, *, actor: str,
     return done
 
 
-def reopen(session: Session, admission_no: str, minutes: int, *, actor: str, reason: str, now: datetime) -> datetime:
+def reopen(session: Session, admission_no: str, minutes: int, *, actor: Actor, reason: str, now: datetime) -> datetime:
     """After a technical failure: the seat's latest, submitted attempt is open again with its
     answers, until `minutes` from now; the new deadline."""
     if minutes <= 0:

@@ -11,9 +11,11 @@ from datetime import datetime
 from sqlalchemy import column, func, select, table
 from sqlalchemy.orm import Session
 
+from grader.audit.log import record
 from grader.gradebook.models import PersonRow, SittingCandidateRow, SittingRow
 from grader.sitting.codes import digest, is_stale, new_code
 from grader.sitting.errors import SittingError
+from grader.staff.roles import Actor, authorize
 
 # nbgrader's own student table, read without importing nbgrader (the exam room stays light)
 _STUDENT = table("student", column("id"), column("first_name"), column("last_name"))
@@ -47,8 +49,10 @@ class Person:
 def create_sitting(session: Session, sitting_id: str, title: str, assignments: Sequence[str],
                    students: Sequence[str], opens_at: datetime, closes_at: datetime, duration_minutes: int,
                    *, secret: bytes, attempts_allowed: int = 1, switch_limit: int | None = None,
-                   created_by: str, now: datetime) -> list[Seat]:
-    """Seat every student, paper versions in turn (A, B, A, ...), each with an exam code."""
+                   created_by: Actor, now: datetime) -> list[Seat]:
+    """Seat every student, paper versions in turn (A, B, A, ...), each with an exam code. An
+    organiser's action (or the platform's, for demo data), logged with the sitting's state."""
+    authorize(created_by, "sitting.create")
     if session.get(SittingRow, sitting_id) is not None:
         raise SittingError(f"场次 {sitting_id} 已存在")
     if closes_at <= opens_at or duration_minutes <= 0:
@@ -57,9 +61,10 @@ def create_sitting(session: Session, sitting_id: str, title: str, assignments: S
         raise SittingError("场次至少需要一份试卷")
     if switch_limit is not None and switch_limit <= 0:
         raise SittingError("切屏次数上限应为正数（不限制则不设）")
-    session.add(SittingRow(id=sitting_id, title=title, opens_at=opens_at, closes_at=closes_at,
-                           duration_minutes=duration_minutes, attempts_allowed=attempts_allowed,
-                           switch_limit=switch_limit, created_by=created_by, created_at=now))
+    sitting = SittingRow(id=sitting_id, title=title, opens_at=opens_at, closes_at=closes_at,
+                         duration_minutes=duration_minutes, attempts_allowed=attempts_allowed,
+                         switch_limit=switch_limit, created_by=created_by.name, created_at=now)
+    session.add(sitting)
     session.flush()  # the seats refer to it
     seats = []
     for number, student in enumerate(students, start=1):
@@ -70,6 +75,7 @@ def create_sitting(session: Session, sitting_id: str, title: str, assignments: S
                                         assignment=assignment, code_hash=digest(secret, admission_no, code),
                                         seed=secrets.randbelow(2**31), failed_tries=0))
         seats.append(Seat(admission_no, code, student, assignment))
+    record(session, created_by, "sitting.create", [sitting], now)
     return seats
 
 

@@ -30,6 +30,7 @@ ACTIONS: dict[str, tuple[str, frozenset[str]]] = {
     "roster.import": ("导入名单", frozenset({_O, SYSTEM})),
     "sitting.create": ("建立考试场次", frozenset({_O, SYSTEM})),
     "sitting.proctor": ("监考操作", frozenset({_O})),
+    "sitting.watch": ("查看监考页面", frozenset({_O, _A})),  # the auditor watches, changes nothing
     "cert.issue": ("签发证书", frozenset({_O})),
     "cert.revoke": ("吊销证书", frozenset({_O, _R})),  # a recorder's correction revokes what it voids
     "flag.clear": ("解除待复核标记", frozenset({_O})),
