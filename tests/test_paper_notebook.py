@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 
 from grader.bank import Item, load_banks
 from grader.blueprint import Blueprint, load_blueprint
-from grader.paper import NOTEBOOK_NAME, Paper, draw_papers, paper_notebook
+from grader.paper import NOTEBOOK_NAME, Paper, draw_papers
+from grader.paper import paper_notebook as paper_dict
+from grader.paper.notebook import notebook_json
 from grader.scoring import blank_context, score_answer
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -36,6 +38,11 @@ def paper(blueprint: Blueprint, items: tuple[Item, ...]) -> Paper:
     return draw_papers(blueprint, items)[0]
 
 
+def paper_notebook(paper: Paper) -> Any:
+    """The paper's notebook as nbformat reads it (attribute access), from the plain dict qinglian builds."""
+    return nbformat.from_dict(paper_dict(paper))
+
+
 def meta(cell: Any) -> dict[str, Any]:
     return dict(cell.metadata.get("nbgrader", {}))
 
@@ -45,11 +52,18 @@ def by_grade_id(nb: Any) -> dict[str, Any]:
 
 
 def test_the_small_paper_matches_its_golden_notebook(paper: Paper) -> None:
-    text = nbformat.writes(paper_notebook(paper))
+    """Regenerate with QINGLIAN_UPDATE_GOLDEN=1 (see /work/notes/golden.md: once, after bank and drawer changes)."""
+    text = notebook_json(paper_dict(paper))
     if os.environ.get("QINGLIAN_UPDATE_GOLDEN") == "1":
         GOLDEN.write_text(text, encoding="utf-8")
     assert text == GOLDEN.read_text(encoding="utf-8"), (
         f"{GOLDEN} differs; if the change is intended, rerun with QINGLIAN_UPDATE_GOLDEN=1 and review the diff")
+
+
+def test_the_notebook_is_written_exactly_as_nbformat_writes_it(paper: Paper) -> None:
+    nb = paper_dict(paper)
+    assert notebook_json(nb) == nbformat.writes(nbformat.from_dict(nb))
+    assert notebook_json(nb) == nbformat.writes(nbformat.reads(notebook_json(nb), as_version=4))
 
 
 def test_the_notebook_is_a_valid_nbformat_4_notebook(paper: Paper) -> None:
@@ -155,8 +169,8 @@ def test_the_notebook_metadata_describes_the_paper(paper: Paper) -> None:
 def test_the_same_paper_always_gives_byte_identical_notebooks(blueprint: Blueprint, items: tuple[Item, ...],
                                                               seed: int, version: int) -> None:
     reseeded = dataclasses.replace(blueprint, seed=seed)
-    first = nbformat.writes(paper_notebook(draw_papers(reseeded, items)[version]))
-    again = nbformat.writes(paper_notebook(draw_papers(reseeded, tuple(reversed(items)))[version]))
+    first = notebook_json(paper_dict(draw_papers(reseeded, items)[version]))
+    again = notebook_json(paper_dict(draw_papers(reseeded, tuple(reversed(items)))[version]))
     assert first == again
 
 

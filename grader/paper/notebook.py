@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from grader.bank import ITEM_TYPES
 from grader.paper.draw import Paper, PaperItem
 from grader.scoring import blank_context, rules_source
 
-if TYPE_CHECKING:  # nbformat (and jsonschema under it) loads only when a paper is written
-    from nbformat.notebooknode import NotebookNode
-
 NOTEBOOK_NAME = "paper"  # every assignment has one notebook: paper.ipynb
 ANSWER_HINT = "# 本题由系统自动评分"
+
+# A notebook here is the plain JSON dict nbformat would hold (nbformat 4.5, as nbformat.v4.new_notebook
+# makes it): building and writing one needs no nbformat, whose import (jsonschema) takes seconds.
+Notebook = dict[str, Any]
+Cell = dict[str, Any]
 
 
 def _nbgrader(grade_id: str, *, grade: bool = False, solution: bool = False, locked: bool = False,
@@ -26,14 +28,19 @@ def _nbgrader(grade_id: str, *, grade: bool = False, solution: bool = False, loc
     return meta
 
 
-def _markdown(source: str, grade_id: str, **qinglian: object) -> NotebookNode:
-    import nbformat
-
-    cell: NotebookNode = nbformat.v4.new_markdown_cell(source)
-    cell.metadata["nbgrader"] = _nbgrader(grade_id, locked=True)
+def _cell(cell_type: str, source: str, nbgrader: dict[str, object], qinglian: dict[str, object] | None = None) -> Cell:
+    """A cell as nbformat.v4.new_markdown_cell / new_code_cell make it."""
+    metadata: dict[str, object] = {"nbgrader": nbgrader}
     if qinglian:
-        cell.metadata["qinglian"] = qinglian
+        metadata["qinglian"] = qinglian
+    cell: Cell = {"cell_type": cell_type, "id": "", "metadata": metadata, "source": source}
+    if cell_type == "code":
+        cell.update(execution_count=None, outputs=[])
     return cell
+
+
+def _markdown(source: str, grade_id: str, **qinglian: object) -> Cell:
+    return _cell("markdown", source, _nbgrader(grade_id, locked=True), qinglian)
 
 
 def _stem(entry: PaperItem) -> str:
@@ -55,25 +62,20 @@ def _hidden_test(entry: PaperItem) -> str:
                       "### END HIDDEN TESTS"])
 
 
-def _item_cells(entry: PaperItem) -> list[NotebookNode]:
-    import nbformat
-
+def _item_cells(entry: PaperItem) -> list[Cell]:
     item = entry.item
-    info = {"item": item.id, "type": item.type, "options": item.letters, "points": entry.points}
+    info: dict[str, object] = {"item": item.id, "type": item.type, "options": item.letters,
+                               "points": entry.points}
     stem = _markdown(_stem(entry), f"{entry.name}-stem", **info)
     if item.type == "essay":
-        answer = nbformat.v4.new_markdown_cell(
-            f"### BEGIN SOLUTION\n评分要点：\n\n{item.rubric}\n### END SOLUTION")
-        answer.metadata["nbgrader"] = _nbgrader(entry.name, grade=True, solution=True, points=entry.points)
-        answer.metadata["qinglian"] = info
+        answer = _cell("markdown", f"### BEGIN SOLUTION\n评分要点：\n\n{item.rubric}\n### END SOLUTION",
+                       _nbgrader(entry.name, grade=True, solution=True, points=entry.points), info)
         return [stem, answer]
-    answer = nbformat.v4.new_code_cell(
-        f'{entry.name} = ""\n### BEGIN SOLUTION\n{entry.name} = {json.dumps(_display_key(entry), ensure_ascii=False)}\n'
-        "### END SOLUTION")
-    answer.metadata["nbgrader"] = _nbgrader(entry.name, solution=True)
-    answer.metadata["qinglian"] = info
-    test = nbformat.v4.new_code_cell(_hidden_test(entry))
-    test.metadata["nbgrader"] = _nbgrader(f"{entry.name}-test", grade=True, locked=True, points=entry.points)
+    key = json.dumps(_display_key(entry), ensure_ascii=False)
+    answer = _cell("code", f'{entry.name} = ""\n### BEGIN SOLUTION\n{entry.name} = {key}\n### END SOLUTION',
+                   _nbgrader(entry.name, solution=True), info)
+    test = _cell("code", _hidden_test(entry),
+                 _nbgrader(f"{entry.name}-test", grade=True, locked=True, points=entry.points))
     return [stem, answer, test]
 
 
@@ -91,9 +93,7 @@ def _header(paper: Paper) -> str:
     return "\n".join(lines)
 
 
-def paper_notebook(paper: Paper) -> NotebookNode:
-    import nbformat
-
+def paper_notebook(paper: Paper) -> Notebook:
     """The nbgrader source notebook of a paper. Pure: the same paper gives the same notebook."""
     cells = [_markdown(_header(paper), "header")]
     for index, section in enumerate(paper.sections, start=1):
@@ -102,23 +102,29 @@ def paper_notebook(paper: Paper) -> NotebookNode:
                                f"（共 {len(section.items)} 题，{total:g} 分）", f"section-{index}"))
         for entry in section.items:
             cells.extend(_item_cells(entry))
-    nb: NotebookNode = nbformat.v4.new_notebook(cells=cells)
-    for number, cell in enumerate(nb.cells):
+    for number, cell in enumerate(cells):
         cell["id"] = f"cell-{number:03d}"  # stable ids keep rebuilt papers byte-identical
-    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
-    nb.metadata["language_info"] = {"name": "python"}
-    nb.metadata["qinglian"] = {"assignment": paper.assignment, "blueprint": paper.blueprint.id,
+    metadata: dict[str, object] = {
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"}}
+    metadata["qinglian"] = {"assignment": paper.assignment, "blueprint": paper.blueprint.id,
                                "programme": paper.blueprint.programme, "version": paper.version,
                                "areas": sorted({e.item.area for e in paper.items}),
                                "types": {t: ITEM_TYPES[t] for t in sorted({e.item.type for e in paper.items})}}
-    return nb
+    return {"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
+
+
+def notebook_json(nb: Notebook) -> str:
+    """The text nbformat.writes gives for a notebook: sources split into lines, keys sorted, indent 1."""
+    cells = [{**cell, "source": cell["source"].splitlines(True)} if isinstance(cell["source"], str) else cell
+             for cell in nb["cells"]]
+    return json.dumps({**nb, "cells": cells}, indent=1, sort_keys=True, separators=(",", ": "),
+                      ensure_ascii=False)
 
 
 def _chinese_number(n: int) -> str:
     digits = "零一二三四五六七八九十"
     return digits[n] if n <= 10 else str(n)
-
-
 
 def answered_notebook(released: dict[str, Any], answers: dict[str, str]) -> dict[str, Any]:
     """The released notebook with the answer cells filled in: what a candidate hands in."""

@@ -14,7 +14,7 @@ from grader.bank import Item, bank_files, load_banks
 from grader.blueprint import Blueprint, load_blueprint
 from grader.gradebook.models import PaperItemRow, PaperRow, ResultRow
 from grader.paper.draw import DrawError, Paper, draw_papers
-from grader.paper.notebook import NOTEBOOK_NAME, paper_notebook
+from grader.paper.notebook import NOTEBOOK_NAME, notebook_json, paper_notebook
 from grader.scoring import blank_context
 from grader.yamlfile import Problem
 
@@ -107,9 +107,7 @@ def build_papers(session: Session, root: Path, blueprint: Blueprint,
         record_paper(session, paper)
         path = source_path(root, paper.assignment)
         path.parent.mkdir(parents=True, exist_ok=True)
-        import nbformat  # loads only here: every grading command reads keys from this module
-
-        nbformat.write(paper_notebook(paper), path)
+        path.write_text(notebook_json(paper_notebook(paper)) + "\n", encoding="utf-8")  # as nbformat.write
         paths.append(path)
     return paths
 
