@@ -109,7 +109,10 @@ def check_rows(path: Path, sheet: SheetRows, *, bank_id: str = "", title: str = 
         if record is not None and not said:
             records.append(record)
     bank = AuthoredBank(chosen, title or sheet.title or chosen, tuple(records))
-    fatal = bool(sheet.problems) or any(p.place == "题库" for p in problems)
+    if not sheet.rows and not sheet.problems:
+        hint = "每道题应以“1. ”这样手写的题号开头" if sheet.unit == "题" else "题目从表头下一行起，每行一道"
+        problems.append(RowProblem(file, "全文", "", f"没有读到任何题目（{hint}）"))
+    fatal = bool(sheet.problems) or any(p.place in ("题库", "全文") for p in problems)
     return ImportResult(file, bank, tuple(problems), len(sheet.rows), fatal)
 
 

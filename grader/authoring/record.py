@@ -143,7 +143,10 @@ def to_mapping(record: Record) -> dict[str, Any]:
 
 
 class _Dumper(yaml.SafeDumper):
-    """Multi-line texts as literal blocks (`|`), as a trainer would write them."""
+    """Multi-line texts as literal blocks (`|`) and items indented, as the shipped banks are written."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
 
 
 def _text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
@@ -158,7 +161,7 @@ def dump_bank(bank: AuthoredBank, note: str = "") -> str:
     body = {"bank": bank.id, "title": bank.title, "items": [to_mapping(r) for r in bank.records]}
     text = yaml.dump(body, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1_000_000, indent=2)
     header = "".join(f"# {line}\n" for line in note.splitlines())
-    return header + text
+    return header + text.replace("\n  - id: ", "\n\n  - id: ").replace("items:\n\n", "items:\n")
 
 
 def read_banks(paths: Iterable[Path]) -> tuple[AuthoredBank, ...]:

@@ -213,5 +213,8 @@ def say(problem: Problem, place: str) -> RowProblem:
             concerns = _FIELD_COLUMNS[match.group(1)]
         column = concerns or column
         message = match.expand(words)
+        if pattern.startswith("^选项字母"):  # the first letter left empty before a filled one
+            column = next(name for letter, name in zip(LETTERS, OPTION_COLUMNS, strict=True)
+                          if letter not in match.group(1))
         break
     return RowProblem(problem.file, place, column, message)

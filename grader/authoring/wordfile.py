@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from grader.authoring.record import clean
 from grader.authoring.rows import LETTERS, fold
@@ -141,16 +142,26 @@ def _paragraphs(path: Path) -> list[tuple[str, bool]] | Problem:
         document = docx.Document(str(path))
     except (PackageNotFoundError, ValueError, KeyError, OSError) as error:
         return Problem(str(path), "第 1 段", "", f"无法读取 Word 文件（{error}；请另存为 .docx）")
-    result = []
-    for paragraph in document.paragraphs:
-        properties = paragraph._p.pPr
-        result.append((clean(paragraph.text), properties is not None and properties.numPr is not None))
-    return result
+    return [(clean(paragraph.text), _auto_numbered(paragraph)) for paragraph in document.paragraphs]
+
+
+def _auto_numbered(paragraph: Any) -> bool:
+    """Whether Word numbers the paragraph itself, directly or through its style (List Number…)."""
+    properties = paragraph._p.pPr
+    if properties is not None and properties.numPr is not None:
+        return True
+    style = paragraph.style
+    while style is not None:
+        style_properties = style.element.pPr
+        if style_properties is not None and style_properties.numPr is not None:
+            return True
+        style = style.base_style
+    return False
 
 
 def _place(number: int, question: _Question) -> str:
     stem = "".join(question.stem)
-    return f"第 {number} 题（“{stem[:14]}{'…' if len(stem) > 14 else ''}”）"
+    return f"第 {number} 题（“{stem[:24]}{'…' if len(stem) > 24 else ''}”）"
 
 
 def read_docx(path: Path, *, area: str = "") -> SheetRows:
