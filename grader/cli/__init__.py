@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "progress": ("courses:progress", "学习进度：每位学员每个模块的自测与学时。"),
     "serve": ("serving:serve", "启动课程（Voila）与评分（JupyterLab/formgrader）服务，打印地址，Ctrl+C 停止。"),
     "room": ("room:room", "启动考场（网页服务，不用内核）：考生登录、作答、交卷，监考页面；Ctrl+C 停止。"),
+    "marking": ("marking:marking", "启动阅卷页面（简答题人工评分，培训教师用自己的账号登录）；Ctrl+C 停止。"),
     "roster": ("people:roster", "名单：人员与单位。"),
     "sitting": ("sittings:sitting", "考试场次。"),
     "items": ("items:items", "题目分析：每题难度（通过率）、区分度与标记，整卷人数、平均"

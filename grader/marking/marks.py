@@ -157,6 +157,9 @@ def _record(session: Session, actor: Actor, row: AnswerRow, decision: Decision, 
     if decision.score != row.manual_score:
         state = states_by_key(session, "grade", [row.grade_id])[row.grade_id]
         audit_log.append(session, actor, "grade.manual", "grade", row.grade_id, state, now=now)
+        from grader.summary import settle
+
+        settle(session)  # the mark in the scoreboard's summaries (grader.summary)
 
 
 def mark_answer(session: Session, actor: Actor, root: Path, secret: bytes, assignment: str, name: str, code: str,
