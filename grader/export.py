@@ -74,7 +74,19 @@ def item_scores(session: Session, assignment: str) -> tuple[list[str], dict[str,
     per_student: dict[str, dict[str, object]] = {}
     for student, name, score in rows:
         per_student.setdefault(student, {})[name] = "" if score is None else score
+    for student, name, manual in _manual_scores(session, assignment, names):  # essays marked by a person
+        per_student.setdefault(student, {})[name] = manual
     return names, per_student
+
+
+def _manual_scores(session: Session, assignment: str, names: Sequence[str]) -> list[tuple[str, str, float]]:
+    """(student, item name, score a person gave) from nbgrader's grade table, as formgrader shows it."""
+    sub, snb, grade, cell = nb.submitted_assignment, nb.submitted_notebook, nb.grade, nb.base_cell
+    return [(s, n, float(m)) for s, n, m in session.execute(
+        select(sub.c.student_id, cell.c.name, grade.c.manual_score)
+        .join(snb, snb.c.assignment_id == sub.c.id).join(grade, grade.c.notebook_id == snb.c.id)
+        .join(cell, cell.c.id == grade.c.cell_id).join(nb.assignment, nb.assignment.c.id == sub.c.assignment_id)
+        .where(nb.assignment.c.name == assignment, grade.c.manual_score.is_not(None), cell.c.name.in_(names)))]
 
 
 def write_csv(path: Path, rows: Sequence[dict[str, object]], columns: Sequence[str]) -> None:

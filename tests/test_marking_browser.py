@@ -25,18 +25,19 @@ from tests.graded_papers import grade_simulated
 from tests.staff_data import PASSWORD
 
 STUDENTS = ["m001", "m002", "m003"]
-TRAINER, RECORDER = "培训教师 甲", "记录员 乙"
+TRAINER, RECORDER, AUDITOR = "培训教师 甲", "记录员 乙", "审计员 丙"
 SCREEN = {"width": 1366, "height": 768}
 
 
-def _export(settings: Settings, assignment: str, folder: Path) -> dict[str, float]:
+def _export(settings: Settings, assignment: str, folder: Path, item: str) -> dict[str, tuple[float, str]]:
+    """student -> (raw score, the essay's column) as `qinglian export --items` writes them."""
     target = folder / "grades.csv"
     done = subprocess.run([str(BIN / "qinglian"), "export", "--root", str(settings.root), "--to", str(target),
-                           "--assignment", assignment], capture_output=True, text=True, check=False,
+                           "--assignment", assignment, "--items"], capture_output=True, text=True, check=False,
                           env={"QINGLIAN_DB_URL": settings.db_url, "PATH": str(BIN)})
     assert done.returncode == 0, done.stdout + done.stderr
     with target.open(encoding="utf-8-sig", newline="") as handle:
-        return {row["student_id"]: float(row["raw_score"]) for row in csv.DictReader(handle)}
+        return {row["student_id"]: (float(row["raw_score"]), row[item]) for row in csv.DictReader(handle)}
 
 
 def _formgrader(settings: Settings, assignment: str, student: str, item: str) -> tuple[float | None, str | None]:
@@ -74,16 +75,18 @@ def test_a_trainer_marks_an_essay_and_export_and_formgrader_show_it(
         admin = Actor(boss.name, boss.role, boss.id)
         add_staff(session, admin, TRAINER, "trainer", password=PASSWORD)
         add_staff(session, admin, RECORDER, "recorder", password=PASSWORD)
+        add_staff(session, admin, AUDITOR, "auditor", password=PASSWORD)
     secret = marking_secret(settings.root)
     codes = {code_for(secret, assignment, s): s for s in STUDENTS}
-    before = _export(settings, assignment, tmp_path)
+    before = _export(settings, assignment, tmp_path, item)
     server = marking_server(settings, free_port())
     with chromium_page() as page, running(server, tmp_path / "marking.log", server.ready_url):
         watch = offline(page)
         page.set_viewport_size(SCREEN)
         page.goto(server.urls[0])
-        _sign_in(page, RECORDER)
-        assert "权限不足" in page.locator(".message.error").inner_text()
+        for refused in (RECORDER, AUDITOR):
+            _sign_in(page, refused)
+            assert f"权限不足：{refused[:3]}" in page.locator(".message.error").inner_text()
         _sign_in(page, TRAINER)
         page.locator(f"section[data-paper='{assignment}'] tr[data-item='{item}'] a.start").click()
         page.locator("#response").wait_for()
@@ -109,8 +112,8 @@ def test_a_trainer_marks_an_essay_and_export_and_formgrader_show_it(
         watch.assert_clean(page)
 
     student = codes[first]
-    after = _export(settings, assignment, tmp_path)
-    assert after[student] == pytest.approx(before[student] + 7.5)
+    after = _export(settings, assignment, tmp_path, item)
+    assert after[student][0] == pytest.approx(before[student][0] + 7.5) and after[student][1] == "7.5"
     assert {s: after[s] for s in STUDENTS if s != student} == {s: before[s] for s in STUDENTS if s != student}
     assert _formgrader(settings, assignment, student, item) == (7.5, "要点基本齐全，论述稍简")
     with Session(engine) as session:
