@@ -10,8 +10,9 @@ from datetime import datetime
 from fractions import Fraction
 
 from grader.blueprint import PROGRAMMES
+from grader.summary.count import BIN_EDGES as _BIN_EDGES
 
-BIN_EDGES = (0.0, 60.0, 70.0, 80.0, 90.0)  # lower bounds, in percent; the last band ends at 100
+BIN_EDGES = _BIN_EDGES  # lower bounds, in percent; the last band ends at 100 (grader.summary keeps these)
 MIN_CANDIDATES = 10
 CITY = "全市"
 GRANULARITIES = {"year": "按年", "quarter": "按季度", "month": "按月"}
