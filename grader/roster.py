@@ -158,6 +158,9 @@ def import_people(session: Session, people: Sequence[Person], actor: Actor) -> t
         student.last_name, student.first_name = person.name[:1], person.name[1:]
         session.add(student)
     record(session, actor, "roster.import", changed)
+    from grader.summary import settle
+
+    settle(session)  # people who moved unit, or joined with results: the scoreboard's summaries
     return added, updated
 
 

@@ -240,6 +240,9 @@ def store_results(session: Session, run_id: int, assignment: str,
               for g in graded for problem in g.problems]
     if issues:
         session.execute(insert(_table(GradingIssueRow)), issues)
+    from grader.summary import settle
+
+    settle(session)  # the scoreboard's summaries, in this transaction (grader.summary)
 
 
 def _log_results(session: Session, actor: Actor, demoted: list[int], new: list[int]) -> None:

@@ -114,6 +114,11 @@ def _settle(session: Session) -> None:
         session.execute(text("SELECT setval(pg_get_serial_sequence('ql_result', 'id'), "
                              "(SELECT max(id) FROM ql_result))"))
     session.execute(text("ANALYZE"))
+    from grader.summary import rebuild
+
+    rebuild(session)  # the scoreboard's summaries, counted once for the whole city (grader.summary)
+    for summary in ("ql_summary_person", "ql_summary_unit", "ql_summary_examinees"):
+        session.execute(text(f"ANALYZE {summary}"))
 
 
 def _papers(session: Session, spec: CitySpec, exams: Path) -> list[CityPaper]:

@@ -197,6 +197,9 @@ def decide_review(session: Session, review_id: int, decided_by: Actor, adopt: st
     changed = adopt == "second" and second != row.first_marks
     if changed:
         _adopt(session, row, second, decided_by, now)
+        from grader.summary import settle
+
+        settle(session)  # the adopted marks in the scoreboard's summaries
     delta = sum(second[n] - row.first_marks.get(n, 0.0) for n in second) if changed else 0.0
     row.outcome, row.final_score = ("changed" if changed else "upheld"), row.first_score + delta
     row.decided_by, row.decided_at, row.note = decided_by.name, now, note.strip()
