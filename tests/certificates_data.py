@@ -51,8 +51,8 @@ def make_certificate(root: Path, font: CertificateFont, facts: CertificateFacts 
     signer = load_signer(root)
     cert = Certificate(facts, serial, signer.issuer, signer.key_id, NOW.date())
     qr_text = sign_payload(cert.payload(), signer.private_key).text
-    with font.subset(page_texts(cert)) as path:
-        return sign_pdf(render(cert, qr_text, path), signer), qr_text
+    with font.batch(page_texts(cert)) as batch:
+        return sign_pdf(render(cert, qr_text, batch), signer), qr_text
 
 
 def _to_codes(pdf_font: object) -> dict[str, bytes]:

@@ -45,3 +45,11 @@ def test_the_batch_subset_holds_exactly_the_characters_asked_for_plus_ascii(font
     assert {ord(c) for c in RARE_NAME + "同志"} <= set(cmap)
     assert ord("A") in cmap and ord("廉") not in cmap
     assert not path.exists()  # the temporary font is removed after the batch
+
+
+def test_the_batch_font_holds_a_standalone_glyph_for_each_of_its_characters_by_cid(font: CertificateFont) -> None:
+    with font.batch([RARE_NAME]) as batch:
+        cmap = TTFont(str(batch.path))["cmap"].getBestCmap()
+    assert set(batch.outlines.glyphs) == {0, *(int(name[3:]) for name in cmap.values())}
+    assert all(charstring.endswith(b"\x0e") for _, charstring in batch.outlines.glyphs.values())  # endchar
+    assert not batch.path.exists()

@@ -25,8 +25,8 @@ def signed(tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, Certificate
     cert = Certificate(FACTS, "QL2026-ABCDEFGH", signer.issuer, signer.key_id, date(2026, 11, 27))
     qr_text = sign_payload(cert.payload(), signer.private_key).text
     font = CertificateFont(find_cjk_font())
-    with font.subset(page_texts(cert)) as path:
-        pdf = sign_pdf(render(cert, qr_text, path), signer)
+    with font.batch(page_texts(cert)) as batch:
+        pdf = sign_pdf(render(cert, qr_text, batch), signer)
     return pdf, cert, qr_text, signer
 
 
@@ -98,3 +98,26 @@ def test_bytes_appended_after_the_file_signature_are_noticed(signed: tuple[bytes
     found = file_signature(signed[0] + b"% an editor's note\n")
     assert found is not None and not found.intact
     assert file_signature(b"%PDF-1.4 no signature here") is None
+
+
+def test_the_page_drawn_from_the_assembled_font_program_is_the_page_fpdf2s_own_subsetting_draws(
+        signed: tuple[bytes, Certificate, str, Signer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from grader.certificates import embedding
+
+    _, cert, qr_text, _ = signed
+    font = CertificateFont(find_cjk_font())
+    with font.batch(page_texts(cert)) as batch:
+        ours = render(cert, qr_text, batch)
+        monkeypatch.setattr(embedding, "_loaded", {})  # fpdf2's subsetting changes the font it read
+        monkeypatch.setattr(embedding.BatchFontPDF, "output_bytes", lambda pdf: bytes(pdf.output()))
+        theirs = render(cert, qr_text, batch)
+    assert b"/MPDFAA+" in theirs and b"/MPDFAA+" not in ours  # fpdf2's subset tag: two different programs
+    pages = []
+    for name, data in (("ours", ours), ("theirs", theirs)):
+        (tmp_path / f"{name}.pdf").write_bytes(data)
+        _poppler("pdftoppm", "-png", "-r", "100", "-singlefile", str(tmp_path / f"{name}.pdf"), str(tmp_path / name))
+        pages.append(Image.open(tmp_path / f"{name}.png").convert("L"))
+    assert pages[0].size == pages[1].size
+    assert pages[0].tobytes() == pages[1].tobytes()
+    texts = [_poppler("pdftotext", "-layout", str(tmp_path / f"{name}.pdf"), "-").stdout for name in ("ours", "theirs")]
+    assert texts[0] == texts[1] and RARE_NAME in texts[0]

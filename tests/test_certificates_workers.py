@@ -21,7 +21,7 @@ def test_forked_workers_make_the_same_signed_payloads_in_order_and_pdfs_that_ver
     certs = [Certificate(facts(f"P{n:03d}", names[n % len(names)]), f"QL2026-{n:08d}", signer.issuer,
                          signer.key_id, date(2026, 11, 27)) for n in range(CHUNK * 2 + 3)]
     font = CertificateFont(find_cjk_font())
-    with font.subset(text for cert in certs for text in page_texts(cert)) as subset:
+    with font.batch(text for cert in certs for text in page_texts(cert)) as subset:
         alone = list(made(signer, certs, subset, workers=1))
         forked = list(made(signer, certs, subset, workers=2))
     assert [c.serial for c, _, _ in forked] == [c.serial for c in certs]

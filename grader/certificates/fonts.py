@@ -2,7 +2,9 @@
 
 A name with a character the font lacks is refused with a message naming the character: it is
 never printed as a box or silently dropped. Loading the full font for every certificate costs
-a third of a second, so a batch cuts one small font holding every character it needs first."""
+a third of a second, so a batch cuts one small font holding every character it needs first, with
+its subroutines expanded: each page's embedded program is then assembled from those glyphs
+(`cff.program`) instead of being subset again."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from grader.certificates.cff import Outlines
 
 FAMILY = "Noto Sans CJK SC"
 SEARCH = (
@@ -54,6 +58,14 @@ def _sc_face(path: Path) -> int:
     raise FontError(f"{path} 中没有 {FAMILY} 字形")
 
 
+@dataclass(frozen=True)
+class BatchFont:
+    """The font cut for one batch: the file fpdf2 lays pages out with, and its glyphs."""
+
+    path: Path
+    outlines: Outlines
+
+
 class CertificateFont:
     """The font's character map, loaded once: which characters can be printed."""
 
@@ -81,6 +93,14 @@ class CertificateFont:
                 "请核对名单中的写法，或由管理员换用包含该字的字体")
 
     @contextmanager
+    def batch(self, texts: Iterable[str]) -> Iterator[BatchFont]:
+        """The batch font for certificates: `subset` and its glyphs, read once."""
+        from grader.certificates.cff import read_outlines
+
+        with self.subset(texts) as path:
+            yield BatchFont(path, read_outlines(path))
+
+    @contextmanager
     def subset(self, texts: Iterable[str]) -> Iterator[Path]:
         """A temporary font file with just these characters (and ASCII), for rendering a batch."""
         from fontTools import subset
@@ -93,6 +113,7 @@ class CertificateFont:
         options.notdef_outline = True
         options.layout_features = []
         options.hinting = False
+        options.desubroutinize = True  # every charstring standing alone; also cuts in a third of the time
         subsetter = subset.Subsetter(options)
         subsetter.populate(unicodes=sorted(wanted))
         subsetter.subset(font)

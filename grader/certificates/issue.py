@@ -102,7 +102,7 @@ def issue_many(session: Session, signer: Signer, font: CertificateFont, facts: S
         todo.append(Certificate(f, new_serial(now.date()), signer.issuer, signer.key_id, now.date()))
     if not todo:
         return
-    with font.subset(text for cert in todo for text in page_texts(cert)) as subset:
+    with font.batch(text for cert in todo for text in page_texts(cert)) as subset:
         for cert, qr_text, pdf in made(signer, todo, subset):  # PDFs on every core, rows written here
             yield IssueOutcome(cert.facts.person_id, cert.facts.programme,
                                _record_one(session, cert, qr_text, pdf, issued_by, now))
