@@ -42,7 +42,8 @@ def question(record: Record) -> str:
     comment = f"// {record.id}：分值 {record.points:g}，内容领域 {record.area}，用途 {record.use}"
     general = escape(feedback(record, rubric=record.type == "essay"))
     stem = escape(html_text(record.stem))
-    return f"{comment}\n::{record.id}::[html]{stem}{{\n{_answers(record)}\n####{general}\n}}\n"
+    answers = _answers(record)  # an essay has none: no empty line, which would end the question
+    return f"{comment}\n::{record.id}::[html]{stem}{{\n{answers + chr(10) if answers else ''}####{general}\n}}\n"
 
 
 def write_gift(banks: Sequence[AuthoredBank]) -> bytes:

@@ -154,6 +154,10 @@ def _side_sheets(book: Any, bank: AuthoredBank) -> None:
     notes.column_dimensions["A"].width, notes.column_dimensions["B"].width = 16, 100
     for (cell,) in notes.iter_rows(min_col=2, max_col=2):
         cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _lists(book: Any) -> None:
+    """The hidden sheet the 内容领域 drop-down reads (its labels are too long for an inline list)."""
     lists = book.create_sheet(LISTS)
     for row, label in enumerate(AREA_LABELS.values(), start=1):
         lists.cell(row, 1, label)
@@ -173,6 +177,7 @@ def write_bank(bank: AuthoredBank, *, examples: bool = False) -> bytes:
     _side_sheets(book, bank)
     if examples:
         _questions(book, EXAMPLE, EXAMPLES)
+    _lists(book)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
