@@ -41,11 +41,14 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 CONTENT = {"records.ipynb": ".ql-records .ql-search input", "item_analysis.ipynb": ".ql-item-analysis .ql-paper select",
            "scoreboard.ipynb": ".ql-scoreboard", "certificates.ipynb": ".ql-certificates-app",
-           "index.ipynb": ".ql-sign-in", "floor.ipynb": ".ql-floor"}
+           "index.ipynb": ".ql-sign-in", "floor.ipynb": ".ql-floor", "floor_show.ipynb": ".ql-floor"}
 FLOOR = {"cells": [{"cell_type": "code", "execution_count": None, "id": "floor", "metadata": {}, "outputs": [],
                     "source": "import ipywidgets\nipywidgets.HTML(\"<b class='ql-floor'>Voila</b>\")"}],
          "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
          "nbformat": 4, "nbformat_minor": 5}
+FLOOR_SHOW = {**FLOOR, "cells": [{**FLOOR["cells"][0], "source": (  # the same page, its first view drawn early
+    "import ipywidgets\nfrom grader.pages.snapshot import show\n"
+    "show(ipywidgets.HTML(\"<b class='ql-floor'>Voila</b>\"))")}]}
 
 
 def _free_port() -> int:
@@ -82,15 +85,21 @@ def _wait(url: str, process: subprocess.Popen[bytes], timeout: float = 120) -> N
     raise SystemExit(f"server did not answer {url}")
 
 
-def _open(context: Any, url: str, selector: str) -> float:
+def _open(context: Any, url: str, selector: str) -> tuple[float, float]:
+    """(first view, live): until the page's content is on screen (its snapshot, drawn from the HTML
+    before Voila's scripts load; grader/pages/snapshot.py), and until the live widget is."""
     page = context.new_page()
     page.set_default_timeout(120_000)
     started = time.perf_counter()
     page.goto(url, wait_until="commit")
     page.locator(selector).first.wait_for(state="visible")
-    took = time.perf_counter() - started
+    first = time.perf_counter() - started
+    page.locator(f".jp-OutputArea-output {selector}").first.wait_for(state="visible")
+    live = time.perf_counter() - started
+    if page.locator(".ql-snapshot").count():
+        raise SystemExit(f"{url}: the snapshot is still there beside the live page")
     page.close()  # the page goes away: its kernel is left for the server to shut down or cull
-    return took
+    return first, live
 
 
 def _fetch_times(url: str, runs: int, gap: float) -> list[float]:
@@ -108,12 +117,14 @@ def _fetch_times(url: str, runs: int, gap: float) -> list[float]:
     return times
 
 
-def _open_times(url: str, selector: str, runs: int, gap: float) -> tuple[list[float], list[float]]:
+def _open_times(url: str, selector: str, runs: int,
+                gap: float) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
     """(cold, warm): each cold open in a fresh browser context (nothing cached: a reader's first
     visit), each warm one in a context that has opened the page before (its scripts cached)."""
     from playwright.sync_api import sync_playwright
 
-    cold, warm = [], []
+    cold: list[tuple[float, float]] = []
+    warm: list[tuple[float, float]] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
 
@@ -145,12 +156,13 @@ def measure(root: Path, pages: list[str], runs: int, settle: float, gap: float) 
     servers: list[Server] = build(settings, MEASURED / "courses", MEASURED / "voila_apps", port, lab_port,
                                "bench-token", *room, MEASURED / "exams" / "programmes")
     urls = _page_urls(servers)
-    if "floor.ipynb" in pages:  # Voila's own cost: one HTML widget, served like the public pages (pool, template)
-        folder = Path(tempfile.mkdtemp())
-        (folder / "floor.ipynb").write_text(json.dumps(FLOOR))
-        floor = voila_server(settings, folder, _free_port(), "floor.ipynb", "Voila 本身（一个部件）", 2,
-                             only_page=True, refill_after=10)
-        urls["floor.ipynb"] = (floor, floor.urls[0])
+    folder = Path(tempfile.mkdtemp())
+    for name, notebook in (("floor.ipynb", FLOOR), ("floor_show.ipynb", FLOOR_SHOW)):
+        if name in pages:  # Voila's own cost: one HTML widget, served like the public pages (pool, template)
+            (folder / name).write_text(json.dumps(notebook))
+            floor = voila_server(settings, folder, _free_port(), name, "Voila 本身（一个部件）", 2,
+                                 only_page=True, refill_after=10)
+            urls[name] = (floor, floor.urls[0])
     results: dict[str, dict[str, object]] = {}
     for page in pages:
         server, url = urls[page]
@@ -165,13 +177,17 @@ def measure(root: Path, pages: list[str], runs: int, settle: float, gap: float) 
             finally:
                 process.terminate()
                 process.wait(timeout=30)
+        first, live = [c[0] for c in cold], [c[1] for c in cold]
         results[page] = {"server": server.name, "http_median": statistics.median(fetched), "http": fetched,
-                         "cold_median": statistics.median(cold), "cold_max": max(cold),
-                         "warm_median": statistics.median(warm), "cold": cold, "warm": warm,
-                         "load_average": load}
-        print(f"{page}: server render {statistics.median(fetched):.2f} s, "
-              f"browser cold median {statistics.median(cold):.2f} s (max {max(cold):.2f} s), "
-              f"warm median {statistics.median(warm):.2f} s; load average {load:.1f}", flush=True)
+                         "cold_median": statistics.median(first), "cold_max": max(first),
+                         "cold_live_median": statistics.median(live),
+                         "warm_median": statistics.median(w[0] for w in warm),
+                         "warm_live_median": statistics.median(w[1] for w in warm),
+                         "cold": cold, "warm": warm, "load_average": load}
+        print(f"{page}: server render {statistics.median(fetched):.2f} s, browser cold: first view median "
+              f"{statistics.median(first):.2f} s (max {max(first):.2f} s), live {statistics.median(live):.2f} s; "
+              f"warm first view {results[page]['warm_median']:.2f} s, live {results[page]['warm_live_median']:.2f} s; "
+              f"load average {load:.1f}", flush=True)
     return results
 
 
@@ -200,8 +216,8 @@ def main() -> None:
                                "runs": args.runs, "pages": results}, ensure_ascii=False, indent=1))
     for page, r in results.items():
         print(f"| {date.today()} | {args.label} | {page} | {r['http_median']:.2f} s | {r['cold_median']:.2f} s | "
-              f"{r['cold_max']:.2f} s | "
-              f"{r['warm_median']:.2f} s | {r['load_average']:.1f} |")
+              f"{r['cold_max']:.2f} s | {r['cold_live_median']:.2f} s | "
+              f"{r['warm_median']:.2f} s | {r['warm_live_median']:.2f} s | {r['load_average']:.1f} |")
 
 
 if __name__ == "__main__":

@@ -10,13 +10,13 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 import ipywidgets as widgets
-from IPython.display import display
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from grader.audit.log import Entry
 from grader.audit.search import Query, action_label, entries_xlsx, last_checkpoint, search
 from grader.gradebook.engine import connect
+from grader.pages.snapshot import show
 from grader.settings import Settings
 from grader.staff.roles import Actor, StaffError, authorize
 from grader.workbook import download_link
@@ -155,5 +155,5 @@ def open_audit(environ: Mapping[str, str] | None = None) -> AuditApp:
         except StaffError:
             actor = None
     app = AuditApp(engine, actor=actor)
-    display(app.widget)
+    show(app.widget)  # its first view is drawn before the widget scripts load
     return app

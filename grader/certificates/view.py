@@ -13,7 +13,6 @@ from datetime import datetime
 from pathlib import Path
 
 import ipywidgets as widgets
-from IPython.display import display
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -23,6 +22,7 @@ from grader.certificates.trust import trust_from_workspace
 from grader.certificates.verify import Verdict, verify_pdf, verify_qr
 from grader.gradebook.engine import connect
 from grader.gradebook.models import CertificateRevocationRow, CertificateRow, PersonRow
+from grader.pages.snapshot import show
 from grader.settings import CERT_URL_ENV, Settings
 from grader.workbook import download_link
 
@@ -180,5 +180,5 @@ def open_certificates(environ: Mapping[str, str] | None = None) -> CertificatesA
     env = os.environ if environ is None else environ
     settings = Settings.for_kernel(env)
     app = CertificatesApp(connect(settings.db_url), settings.root, address=page_address(env))
-    display(app.widget)
+    show(app.widget)  # its first view is drawn before the widget scripts load
     return app

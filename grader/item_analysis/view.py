@@ -9,7 +9,6 @@ import os
 from collections.abc import Mapping
 
 import ipywidgets as widgets
-from IPython.display import display
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -19,7 +18,9 @@ from grader.gradebook.engine import connect
 from grader.item_analysis.load import ItemAnalysisError, graded_papers, item_analysis
 from grader.item_analysis.stats import ItemAnalysis, ItemStats
 from grader.item_analysis.text import groups_text, percent, ratio, score, short, summary_text
+from grader.pages.snapshot import show
 from grader.settings import Settings
+from grader.staff.page import StaffGate
 
 _STYLE = """<style>
 .ql-item-analysis .ql-grid { grid-gap: 2px 12px; align-items: center; }
@@ -133,9 +134,11 @@ class ItemAnalysisPage:
         self.detail.children = [panel]
 
 
-def open_item_analysis(environ: Mapping[str, str] | None = None) -> ItemAnalysisPage:
-    """voila_apps/item_analysis.ipynb: the workspace and database come from `qinglian serve`."""
-    settings = Settings.for_kernel(os.environ if environ is None else environ)
-    page = ItemAnalysisPage(connect(settings.db_url))
-    display(page.widget)
+def open_item_analysis(environ: Mapping[str, str] | None = None) -> StaffGate:
+    """voila_apps/item_analysis.ipynb: the workspace and database come from `qinglian serve`; the
+    page is built once a trainer or an auditor has signed in (their account, or the hub's user)."""
+    env = os.environ if environ is None else environ
+    engine = connect(Settings.for_kernel(env).db_url)
+    page = StaffGate(engine, "items.read", "题目分析", lambda _: ItemAnalysisPage(engine).widget, environ=env)
+    show(page.widget)  # its first view is drawn before the widget scripts load
     return page

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from grader.course.catalog import Module
 from grader.dates import DateError, parse_date
 from grader.gradebook.engine import connect
+from grader.pages.snapshot import show
 from grader.programmes import Programme, ProgrammeError, ProgrammeStatus, unit_status
 from grader.records import render, xlsx
 from grader.records.cases import open_case, record_case_step
@@ -226,8 +227,9 @@ class RecordsApp:
         self.actor = actor
         self.gate = GateForm(self)
         self.cases = CaseForm(self)
+        self.tabs = self._tabs()  # shown once a staff member has signed in: no names, no ID numbers before
         self.widget = widgets.VBox([widgets.HTML("<h2>廉政教育记录（组织部门）</h2>"), self._sign_in(),
-                                    self._tabs()])
+                                    *([self.tabs] if actor else [])])
         self.widget.add_class("ql-records")
 
     def acting(self) -> Actor:
@@ -261,6 +263,8 @@ class RecordsApp:
             session.commit()
         self.staff_password.value = ""
         self.who.value = self._who()
+        if self.tabs not in self.widget.children:
+            self.widget.children = (*self.widget.children, self.tabs)
 
     def _tabs(self) -> widgets.Tab:
         tabs = widgets.Tab(children=[self._person_panel(), self._unit_panel()])
@@ -421,5 +425,5 @@ def open_records(environ: Mapping[str, str] | None = None, *, programmes: Path |
         return None
     engine = connect(settings.db_url)
     app = RecordsApp(engine, loaded, modules, actor=_hub_actor(engine, env.get("JUPYTERHUB_USER", "")))
-    display(app.widget)
+    show(app.widget)  # its first view is drawn before the widget scripts load
     return app

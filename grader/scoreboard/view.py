@@ -11,13 +11,13 @@ from datetime import datetime
 from pathlib import Path
 
 import ipywidgets as widgets
-from IPython.display import display
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from grader.gradebook.engine import connect
 from grader.gradebook.models import PaperRow
+from grader.pages.snapshot import show
 from grader.roster import UNIT_KINDS
 from grader.scoreboard import render
 from grader.scoreboard.chart import percent
@@ -249,5 +249,5 @@ def open_scoreboard(environ: Mapping[str, str] | None = None) -> ScoreboardPage:
     env = os.environ if environ is None else environ
     settings = Settings.for_kernel(env)
     page = ScoreboardPage(connect(settings.db_url), *content_folders(env))
-    display(page.widget)
+    show(page.widget)  # its first view is drawn before the widget scripts load
     return page

@@ -133,6 +133,62 @@
   }
   new MutationObserver(fillThisPage).observe(document.documentElement, { childList: true, subtree: true });
 
+
+  // A pre-run page's first view arrives as plain HTML (grader/pages/snapshot.py) so the reader sees
+  // it at once. It stays until the live widget named by its data-root is drawn in the same cell, and
+  // is shown even while Voila still hides the cells (the widget scripts take seconds to load).
+  function liveView(snapshot) {
+    var cell = snapshot.closest("[cell-index]") || document;
+    var root = (snapshot.getAttribute("data-root") || "").trim().split(/\s+/).filter(Boolean);
+    var selector = ".jp-OutputArea-output .jupyter-widgets" + root.map(function (name) {
+      return "." + (window.CSS && CSS.escape ? CSS.escape(name) : name);
+    }).join("");
+    return cell.querySelector(selector);
+  }
+  function tidySnapshots() {
+    var snapshots = document.querySelectorAll(".ql-snapshot");
+    for (var i = 0; i < snapshots.length; i++) {
+      var snapshot = snapshots[i];
+      if (liveView(snapshot)) {
+        snapshot.parentNode.removeChild(snapshot);
+        continue;
+      }
+      if (!snapshot.parentNode || snapshot.parentNode.id === "ql-snapshots") {
+        continue;
+      }
+      var shelf = document.getElementById("ql-snapshots");
+      var cells = document.getElementById("rendered_cells");
+      if (cells && cells.style.display === "none") {  // Voila shows its cells only once its theme loaded
+        if (!shelf) {
+          shelf = document.createElement("div");
+          shelf.id = "ql-snapshots";
+          cells.parentNode.insertBefore(shelf, cells);
+        }
+        snapshot.setAttribute("data-cell", (snapshot.closest("[cell-index]") || cells).getAttribute("cell-index") || "");
+        shelf.appendChild(snapshot);
+      }
+    }
+    var shelved = document.getElementById("ql-snapshots");
+    if (shelved) {
+      var cellsShown = document.getElementById("rendered_cells");
+      if (cellsShown && cellsShown.style.display !== "none") {
+        // the cells are visible now: each snapshot goes back to its cell until its widget is drawn
+        while (shelved.firstChild) {
+          var item = shelved.firstChild;
+          var home = cellsShown.querySelector('[cell-index="' + item.getAttribute("data-cell") + '"]') || cellsShown;
+          home.insertBefore(item, home.firstChild);
+        }
+        shelved.parentNode.removeChild(shelved);
+      }
+    }
+    var loading = document.getElementById("loading");
+    if (loading) {
+      loading.classList.toggle("ql-behind-snapshot", document.querySelector(".ql-snapshot") !== null);
+    }
+  }
+  new MutationObserver(tidySnapshots).observe(document.documentElement,
+    { childList: true, subtree: true, attributes: true, attributeFilter: ["style"] });
+
   // Voila's loading line is English ("Running …", "Executing 2 of 5"): say it in Chinese.
   var translating = false;
   function translateLoading() {
