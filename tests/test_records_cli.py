@@ -71,6 +71,17 @@ def test_refusals_are_one_clear_line_and_change_nothing(settings: Settings, engi
         assert records_of(session, "P001") == []
 
 
+def test_a_date_is_taken_in_every_form_the_records_page_takes(settings: Settings, engine: Engine) -> None:
+    seed_roster(engine)
+    os_user_as(settings, "recorder")
+    assert _run(settings, "record", "talk", "P003", "--date", "2026年11月2日")[0] == 0
+    assert _run(settings, "record", "oath", "P003", "--date", "２０２６／１１／０３")[0] == 0
+    code, said = _run(settings, "record", "theory", "P003", "--date", "2026年2月30日")
+    assert code == 2 and "没有这一天" in said and "2 月没有 30 日" in said
+    with Session(engine) as session:
+        assert sorted(r.happened_on for r in records_of(session, "P003")) == [date(2026, 11, 2), date(2026, 11, 3)]
+
+
 def test_correct_and_withdraw_keep_the_history(settings: Settings, engine: Engine) -> None:
     seed_roster(engine)
     os_user_as(settings, "recorder")

@@ -16,10 +16,29 @@ from grader.cli.edge import Failure, acting, console, db_option, root_option, tr
 from grader.records.gate import ACTIONS, RECORD_KINDS, GateRecord
 from grader.settings import Settings
 
+
+class Day(click.ParamType):
+    """A day as the records page accepts it (grader.dates: 2026-11-30, 2026年11月30日, 2026/11/30,
+    fullwidth digits); a datetime at midnight, so commands take `.date()` as from click.DateTime."""
+
+    name = "日期"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        from grader.dates import DateError, parse_date
+
+        try:
+            return datetime.combine(parse_date(str(value)), datetime.min.time())
+        except DateError as error:
+            self.fail(str(error), param, ctx)
+
+
+day = Day()
 COMMANDS = {"talk": "talk", "oath": "oath", "commitment": "commitment", "theory": "theory_study",
             "lecture": "party_lecture"}
-date_option = click.option("--date", "on", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
-                           help="事项发生的日期（YYYY-MM-DD）")
+date_option = click.option("--date", "on", required=True, type=day,
+                           help="事项发生的日期（2026-11-30 或 2026年11月30日）")
 by_option = click.option("--by", "recorded_by", required=True, help="记录人")
 text_file_option = click.option("--text-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                                 help="承诺书全文（UTF-8 文本文件）")
@@ -80,7 +99,7 @@ for _name, _kind in COMMANDS.items():
 @record.command("correct")
 @click.argument("record_id", type=int)
 @click.option("--reason", required=True, help="更正原因")
-@click.option("--date", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="更正后的日期")
+@click.option("--date", "on", type=day, default=None, help="更正后的日期")
 @click.option("--notes", default=None, help="更正后的备注")
 @text_file_option
 @root_option
@@ -165,10 +184,12 @@ def _print_report(statuses: Sequence[Any], is_unit: bool) -> None:
 def status(target: str, programme: str | None, year: int | None, everyone: bool, xlsx: Path | None,
            programmes: Path, courses: Path, root: Path, db_url: str | None) -> None:
     """一个人（编号）或一个单位（含下级单位）的培训与晋升关口状态：已完成，或还缺哪几项。"""
+    from grader.audit.sync import capture_for_command
     from grader.records.dossier import load_requirements, status_of
     from grader.records.xlsx import STATUS_COLUMNS, status_rows, write_xlsx
 
     with _refusals(), transaction(Settings.resolve(root, db_url)) as session:
+        capture_for_command(session, "status")  # formgrader's manual scores, before they are read
         report = status_of(session, target, *load_requirements(programmes, courses), programme=programme, year=year,
                            everyone=everyone)
     _print_report(report.statuses, report.is_unit)
@@ -180,7 +201,6 @@ programmes_option = click.option("--programmes", type=click.Path(exists=True, fi
                                  default=Path("exams/programmes"), show_default=True, help="培训项目文件夹")
 programme_option = click.option("--programme", "programme_id", default="promotion", show_default=True,
                                 help="按任职事项办理的培训项目")
-day = click.DateTime(formats=["%Y-%m-%d"])
 
 
 def _programme(folder: Path, programme_id: str) -> Any:
