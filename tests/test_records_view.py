@@ -156,7 +156,7 @@ def test_a_programme_that_does_not_apply_reads_not_applicable_not_missing(engine
     block = induction.group()
     assert "ql-not-applicable" in block and "不适用（本项目适用于人员类别为新录用公务员）" in block
     assert "✗ 未完成" not in block and "未完成，缺" not in block and "ql-missing" not in block
-    assert "color:#b00" not in block
+    assert "color:#b00" not in block and "尚未完成" not in block and "无需完成" in block
     promotion = re.search(r"<div class='ql-programme-promotion [^']*'>.*?</div>", app.person.value)
     assert promotion is not None and "ql-not-cleared" in promotion.group() and "未完成" in promotion.group()
     app.everyone.value, app.unit.value, app.programme.value = True, "安阳市纪委监委", "induction"

@@ -71,10 +71,16 @@ def _mark(status: ProgrammeStatus, step: StepStatus) -> str:
     return "✓ 已完成" if step.done else "✗ 未完成" if status.applies else "— 不适用"
 
 
+def _detail(status: ProgrammeStatus, step: StepStatus) -> str:
+    """A step not done in a programme that is not the person's owes nothing: its "尚未完成…" would
+    read as a debt."""
+    return step.detail if step.done or status.applies else "无需完成"
+
+
 def programme_html(status: ProgrammeStatus) -> str:
     """One programme for one person: the verdict, then every step with its evidence. A programme
     that does not apply to the person says so in grey: nothing is missing that was owed."""
-    rows = [(_mark(status, s), s.label, _when(s), s.detail) for s in status.steps]
+    rows = [(_mark(status, s), s.label, _when(s), _detail(status, s)) for s in status.steps]
     classes = [_step_class(status, s) for s in status.steps]
     rows_html = table(("状态", "环节", "时间", "说明"), rows, "ql-steps", classes)
     for mark in ("✓", "✗", "—"):
