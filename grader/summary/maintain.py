@@ -100,8 +100,19 @@ def examinee_counts(lines: Iterable[Line], sign: int = 1) -> Counter[tuple[str, 
 
 
 def _insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(table.insert(), list(rows))
+    """INSERT the rows; on PostgreSQL through COPY (a rebuild writes about 40 rows per person)."""
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg" and len(rows) > 1000:
+        columns = list(rows[0])
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        names = ", ".join(f'"{c}"' for c in columns)
+        with cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
+        return
+    session.execute(table.insert(), list(rows))
 
 
 def _person_rows(lines: Iterable[Line]) -> list[dict[str, Any]]:
