@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from grader.autograde import AutogradeReport, autograde
 from grader.city.names import id_number
+from grader.course.study_codes import IssuedCode, demo_study_codes
 from grader.export import export_grades, write_csv
 from grader.gradebook.database import migrate
 from grader.paper.store import build_from_files, load_keys
@@ -43,6 +44,8 @@ class DemoResult:
     seats: tuple[Seat, ...]  # an open sitting of the B papers, for the exam room
     seats_csv: Path
     certificates: Path  # the issued PDFs, keys.json and revocations.json
+    study_codes: tuple[IssuedCode, ...] = ()  # the learners' personal codes for the course pages
+    study_codes_csv: Path | None = None
 
 
 def demo_roster(people: list[Candidate]) -> list[Person]:
@@ -70,6 +73,8 @@ def run_demo(settings: Settings, engine: Engine, exams: Path, *, candidates: int
         if staff_file:
             say(f"演示工作人员账号（管理员对应当前系统用户，页面登录的密码）：{staff_file}")
         import_people(session, demo_roster(people), system("演示数据"))
+        codes, codes_csv = demo_study_codes(session, load_secret(settings.root), settings.root,
+                                            [p.student_id for p in people])
         for name in BLUEPRINTS:
             paths = build_from_files(session, settings.root, exams / "blueprints" / f"{name}.yaml",
                                      [exams / "banks"])
@@ -90,7 +95,7 @@ def run_demo(settings: Settings, engine: Engine, exams: Path, *, candidates: int
     seats, seats_csv = _open_sitting(settings, engine, assignments[1::2], people)
     certificates = _records_and_certificates(settings, engine, exams, courses, people, say)
     return DemoResult(settings.root, tuple(assignments), tuple(reports), grades, tuple(people), seats, seats_csv,
-                      certificates)
+                      certificates, tuple(codes), codes_csv)
 
 
 def _records_and_certificates(settings: Settings, engine: Engine, exams: Path, courses: Path,

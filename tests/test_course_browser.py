@@ -1,4 +1,5 @@
-"""A learner in a real browser: Voila serves the courses, headless Chromium signs in, answers a
+"""A learner in a real browser: Voila serves the courses, headless Chromium signs in with the roster
+number and the learner's personal study code (the name alone is refused), answers a
 self-check wrongly (told where to re-read, not the answer) then rightly (shown the explanation),
 and the gradebook holds the completion and the study hours."""
 
@@ -15,9 +16,12 @@ from sqlalchemy.orm import Session
 
 from grader.bank import Item
 from grader.course.catalog import load_catalog
-from grader.gradebook.models import StudyAttemptRow, StudyCreditRow, StudyVisitRow
+from grader.course.study_codes import issue_study_codes
+from grader.gradebook.models import PersonRow, StudyAttemptRow, StudyCreditRow, StudyVisitRow, UnitRow
 from grader.serve import voila_server
 from grader.settings import Settings
+from grader.sitting.codes import load_secret
+from grader.staff.roles import system
 from tests.browser import chromium_page, free_port, offline, running
 
 REPO = Path(__file__).resolve().parent.parent
@@ -46,6 +50,11 @@ def test_learner_signs_in_answers_wrong_then_right_and_hours_are_recorded(
     module = load_catalog(COURSES)[0]
     with Session(engine) as session, session.begin():
         session.add(Student(id="T0001", last_name="欧阳", first_name="明"))
+        session.add(UnitRow(name="市纪委", parent=None, kind="市直单位"))
+        session.flush()
+        session.add(PersonRow(id="T0001", name="欧阳明", id_number="", unit="市纪委", rank="", category=""))
+        session.flush()
+        (issued,) = issue_study_codes(session, load_secret(settings.root), ["T0001"], system("t"))
     port = free_port()
     server = voila_server(settings, COURSES, port)
     url = f"http://127.0.0.1:{port}/voila/render/{module.id}.ipynb"
@@ -53,7 +62,10 @@ def test_learner_signs_in_answers_wrong_then_right_and_hours_are_recorded(
         watch = offline(page)  # a LAN without internet: nothing may come from elsewhere
         page.goto(url)
         page.locator(".ql-number input").fill("T0001")
-        page.locator(".ql-name input").fill("欧阳明")
+        page.locator(".ql-code input").fill("欧阳明")  # the name, which colleagues know, is no code
+        page.locator(".ql-sign-in").click()
+        page.get_by_text("编号或学习码不正确").wait_for()
+        page.locator(".ql-code input").fill(issued.code)
         page.locator(".ql-sign-in").click()
         page.get_by_text("当前学员").wait_for()
         first = module.item(module.checks[0])

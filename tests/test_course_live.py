@@ -4,16 +4,21 @@ as the JupyterHub user) gets the catalogue at once; that path once raised a Name
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import ipywidgets as widgets
 import pytest
 from nbgrader.api import Student
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from grader.course.identity import token_for, workspace_secret
-from grader.course.live import open_index, open_module
-from grader.gradebook.models import StudyVisitRow
+from grader.course.live import LearnerBar, open_index, open_module
+from grader.course.study_codes import issue_study_codes
+from grader.gradebook.models import PersonRow, StudyCodeRow, StudyVisitRow, UnitRow
 from grader.settings import DB_ENV, ROOT_ENV, Settings
+from grader.sitting.codes import load_secret
+from grader.staff.roles import system
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data" / "courses"
@@ -63,3 +68,28 @@ def test_a_module_opened_by_link_records_the_visit_and_shows_progress(settings: 
     assert "自测 0/2 道已答对" in page.progress.value
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(StudyVisitRow)) == 1
+
+
+def _form_fields(bar: LearnerBar) -> dict[str, Any]:
+    return {cls: w for w in bar.widget.children for cls in getattr(w, "_dom_classes", ())}
+
+
+def test_the_form_signs_in_with_the_personal_study_code_not_the_name(settings: Settings, engine: Engine,
+                                                                     learner: str) -> None:
+    with Session(engine) as session, session.begin():
+        session.add(UnitRow(name="市纪委", parent=None, kind="市直单位"))
+        session.flush()
+        session.add(PersonRow(id=learner, name="张三", id_number="", unit="市纪委", rank="", category=""))
+        session.flush()
+        (issued,) = issue_study_codes(session, load_secret(settings.root), [learner], system("t"))
+    bar = open_index(courses=DATA, environ=_environ(settings))
+    fields = _form_fields(bar)
+    assert "ql-name" not in fields and isinstance(fields["ql-code"], widgets.Password)
+    fields["ql-number"].value, fields["ql-code"].value = learner, "张三"  # the name is no code
+    fields["ql-sign-in"].click()
+    assert bar.learner is None and "不正确" in bar.widget.children[-1].value
+    fields["ql-code"].value = issued.code
+    fields["ql-sign-in"].click()
+    assert bar.learner is not None and bar.learner.id == learner
+    with Session(engine) as session:
+        assert session.get(StudyCodeRow, learner).failed_tries == 0  # type: ignore[union-attr]

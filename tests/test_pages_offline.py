@@ -27,9 +27,12 @@ from grader.certificates.fonts import CertificateFont, find_cjk_font
 from grader.city import CitySpec, build_city, plan_city
 from grader.course.catalog import Module, load_catalog
 from grader.course.identity import token_for, workspace_secret
+from grader.course.study_codes import issue_study_codes
 from grader.gradebook.engine import connect
 from grader.serve import Server, voila_server
 from grader.settings import Settings
+from grader.sitting.codes import load_secret
+from grader.staff.roles import system
 from grader.workspace import init_workspace
 from tests.browser import PageWatch, chromium_page, free_port, offline, running, wait_rendered
 from tests.certificates_data import facts, issue
@@ -39,6 +42,7 @@ REPO = Path(__file__).resolve().parent.parent
 COURSES = REPO / "courses"
 APPS = REPO / "voila_apps"
 LEARNER, NAME = "P003", "张明"  # on tests/data/records/roster.csv
+STUDY_CODES: dict[str, str] = {}  # the learner's personal study code, issued by the fixture
 HOLDER, HOLDER_NAME = "P001", "王建国"
 VISITORS = ("anonymous", "form", "link", "hub")
 
@@ -75,6 +79,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Site]]:
     settings = _workspace(base / "ws")
     engine = connect(settings.db_url)
     seed_roster(engine)
+    with Session(engine) as session, session.begin():
+        (code,) = issue_study_codes(session, load_secret(settings.root), [LEARNER], system("t"))
+        STUDY_CODES[LEARNER] = code.code
     issue(engine, settings.root, CertificateFont(find_cjk_font()), [facts(HOLDER, HOLDER_NAME)])
     engine.dispose()
     city = _workspace(base / "city")
@@ -119,9 +126,9 @@ def _done(page, watch: PageWatch, shots: Path, name: str) -> None:  # type: igno
     assert any(r.startswith("http://127.0.0.1") for r in watch.requests)
 
 
-def _sign_in(page, number: str, name: str) -> None:  # type: ignore[no-untyped-def]
+def _sign_in(page, number: str) -> None:  # type: ignore[no-untyped-def]
     page.locator(".ql-number input").fill(number)
-    page.locator(".ql-name input").fill(name)
+    page.locator(".ql-code input").fill(STUDY_CODES[number])
     page.locator(".ql-sign-in").click()
 
 
@@ -149,7 +156,7 @@ def test_course_index_offline(site: dict[str, Site], visitor: str) -> None:
             page.locator(".ql-sign-in").wait_for()
         else:
             if visitor == "form":
-                _sign_in(page, LEARNER, NAME)
+                _sign_in(page, LEARNER)
             page.get_by_text("当前学员").wait_for()
             assert NAME in page.locator(".ql-header").inner_text()
             table = page.locator(".ql-modules")
@@ -174,7 +181,7 @@ def test_course_module_offline(site: dict[str, Site], visitor: str) -> None:
             page.locator(".ql-sign-in").wait_for()
         else:
             if visitor == "form":
-                _sign_in(page, LEARNER, NAME)
+                _sign_in(page, LEARNER)
             page.get_by_text("当前学员").wait_for()
             page.locator(".ql-progress").get_by_text("本模块学习进度").wait_for()
             _assert_link_looks_like_a_link(page, ".ql-header a")
@@ -186,7 +193,7 @@ def test_known_learner_follows_the_catalogue_link_from_a_module_back_to_the_inde
     s, module = site["courses"], _module()
     with chromium_page() as page:
         watch = _visit(page, f"{_base(s.plain)}/voila/render/{module.id}.ipynb")
-        _sign_in(page, LEARNER, NAME)
+        _sign_in(page, LEARNER)
         page.get_by_text("当前学员").wait_for()
         left = _kernel_id(page)
         page.locator(".ql-header").get_by_role("link", name="课程目录").click()

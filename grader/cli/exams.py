@@ -164,8 +164,10 @@ def demo(root: Path, db_url: str | None, exams: Path, candidates: int) -> None:
         passed = sum(1 for g in report.graded if g.auto_score >= 60)
         console.print(f"{report.assignment}：{len(report.graded)} 份答卷，客观题得分 ≥60 的 {passed} 人")
     console.print(f"成绩表：{result.grades_csv}")
-    first = result.candidates[0]
-    console.print(f"演示学员（课程登录用）：编号 {first.student_id}，姓名 {first.last_name}{first.first_name}")
+    if result.study_codes:
+        learner = result.study_codes[0]
+        console.print(f"演示学员（课程登录用）：编号 {learner.person_id}（{learner.name}），学习码 {learner.code}"
+                      f"（全部学习码见 {result.study_codes_csv}）", soft_wrap=True)
     seat = result.seats[0]
     console.print(f"演示考生（考场用）：准考证号 {seat.admission_no}，考试码 {seat.code}"
                   f"（全部座位见 {result.seats_csv}）")

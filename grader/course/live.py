@@ -1,4 +1,5 @@
-"""What a learner sees in a course page (served by Voila): sign-in, self-checks with instant
+"""What a learner sees in a course page (served by Voila): sign-in (roster number and personal
+study code, or the JupyterHub user), self-checks with instant
 feedback, and the module's progress. The kernel runs on the server, so every judgement and every
 record is made here; the browser only sends the chosen letters."""
 
@@ -18,10 +19,11 @@ from sqlalchemy.orm import Session
 
 from grader.bank import Item
 from grader.course.catalog import Module, load_catalog, read_module
-from grader.course.identity import Learner, SignInError, known_learner, sign_in, token_for, workspace_secret
+from grader.course.identity import Learner, SignInError, known_learner, sign_in_with_code, token_for, workspace_secret
 from grader.course.study import CheckResult, ModuleProgress, progress, record_answer, record_visit
 from grader.gradebook.engine import connect
 from grader.settings import Settings
+from grader.sitting.codes import load_secret
 
 
 def _chooser(item: Item) -> tuple[widgets.Widget, Callable[[], str]]:
@@ -40,7 +42,7 @@ class LearnerBar:
     JupyterHub or a signed link) and tells the page when they are known."""
 
     def __init__(self, engine: Engine, root: Path, environ: Mapping[str, str], title: str) -> None:
-        self.engine, self.title = engine, title
+        self.engine, self.title, self.root = engine, title, root
         self.secret = workspace_secret(root)
         self.widget = widgets.VBox()
         self.widget.add_class("ql-header")
@@ -72,24 +74,28 @@ class LearnerBar:
 
     def _form(self) -> None:
         number = widgets.Text(placeholder="学员编号", description="编号")
-        name = widgets.Text(placeholder="姓名", description="姓名")
+        code = widgets.Password(placeholder="六位数字", description="学习码")
         button = widgets.Button(description="登录", button_style="primary")
-        status = widgets.HTML("<p>请用名单上的编号和姓名登录，学习记录才会保存。</p>")
+        status = widgets.HTML("<p>请用名单上的编号和本人的学习码（由组织部门发放）登录，学习记录才会保存。"
+                              "连续输错 5 次，学习码锁定 15 分钟。</p>")
         number.add_class("ql-number")
-        name.add_class("ql-name")
+        code.add_class("ql-code")
         button.add_class("ql-sign-in")
 
         def submit(_: object) -> None:
-            try:
-                with Session(self.engine) as session:
-                    learner = sign_in(session, number.value, name.value)
-            except SignInError as error:
-                status.value = f"<p style='color:#b00'>{html.escape(str(error))}</p>"
-                return
+            with Session(self.engine) as session:
+                try:
+                    learner = sign_in_with_code(session, load_secret(self.root), number.value, code.value)
+                except SignInError as error:
+                    session.commit()  # the wrong try counts towards the lockout
+                    status.value = f"<p style='color:#b00'>{html.escape(str(error))}</p>"
+                    return
+                session.commit()
+            code.value = ""
             self._known(learner)
 
         button.on_click(submit)
-        self.widget.children = [widgets.HTML(f"<h3>{html.escape(self.title)}</h3>"), number, name, button, status]
+        self.widget.children = [widgets.HTML(f"<h3>{html.escape(self.title)}</h3>"), number, code, button, status]
 
 
 class LiveModule:

@@ -6,6 +6,7 @@ known to every colleague, no longer sign anyone in."""
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 from grader.audit.log import append
 from grader.gradebook.models import PersonRow, StudyCodeRow
 from grader.sitting.codes import digest, matches, new_code
-from grader.staff.roles import Actor, authorize
+from grader.staff.roles import Actor, authorize, system
 
 MAX_TRIES = 5
 LOCK_MINUTES = 15
@@ -80,3 +81,16 @@ def check_study_code(session: Session, secret: bytes, person_id: str, code: str,
             row.failed_tries, row.locked_until = 0, now + timedelta(minutes=LOCK_MINUTES)
         raise StudyCodeError("编号或学习码不正确")
     row.failed_tries, row.locked_until = 0, None
+
+
+def demo_study_codes(session: Session, secret: bytes, root: Path, person_ids: Sequence[str],
+                     now: datetime | None = None) -> tuple[list[IssuedCode], Path]:
+    """The demo learners' codes, new on every demo run, listed in <workspace>/.qinglian/demo-study-codes.csv
+    (readable by its owner only), where the demo's user finds them."""
+    issued = issue_study_codes(session, secret, person_ids, system("演示数据"), now)
+    path = root / ".qinglian" / "demo-study-codes.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    path.chmod(0o600)
+    write_code_list(issued, path)
+    return issued, path
