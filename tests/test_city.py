@@ -169,3 +169,18 @@ def test_a_city_is_only_built_into_an_empty_roster(engine: Engine) -> None:
     _build(engine, CitySpec(seed=1, units=8, people=10, attempts=5, months=1))
     with Session(engine) as session, pytest.raises(CityError, match="数据库中已有人员名单"):
         build_city(session, plan_city(SMALL), REPO / "exams")
+
+
+def test_a_generated_city_verifies_clean_at_once_and_each_row_is_the_generators_entry(engine: Engine) -> None:
+    from grader.audit.log import entries
+    from grader.audit.verify import verify
+
+    _build(engine)
+    with Session(engine) as session:
+        report = verify(session)
+        logged = entries(session)
+        results = session.scalar(select(func.count()).select_from(ResultRow))
+    assert report.findings == () and report.entries == len(logged) > 0
+    assert {(e.actor, e.action) for e in logged} == {("city-generator", "city.generate")}
+    assert sum(1 for e in logged if e.object_type == "ql_result") == results
+    assert {e.object_type for e in logged} >= {"ql_unit", "ql_person", "ql_result", "ql_gate_record", "grade"}

@@ -23,7 +23,7 @@ EXPECTED = {
     "case.end": {O}, "review.request": {O}, "review.decide": {O}, "roster.import": {O, S},
     "sitting.create": {O, S}, "sitting.proctor": {O}, "sitting.watch": {O, A}, "cert.issue": {O}, "cert.revoke": {O, R},
     "flag.clear": {O}, "staff.manage": {O}, "keys.manage": {O}, "records.read": {T, R, O, A},
-    "audit.read": {A, O}, "audit.verify": {A}, "audit.checkpoint": {A, O}, "audit.sync": {A, T, O},
+    "audit.read": {A, O}, "audit.verify": {A}, "audit.checkpoint": {A, O}, "audit.sync": {A, T, O, S},
     "audit.adopt": {O, S},
 }
 

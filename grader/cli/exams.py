@@ -139,10 +139,14 @@ def autograde(assignment: str, root: Path, db_url: str | None) -> None:
 @click.option("--items", is_flag=True, help="附上每道题的得分")
 def export(root: Path, db_url: str | None, target: Path, assignments: tuple[str, ...], items: bool) -> None:
     """导出成绩（CSV，UTF-8 BOM，Excel 可直接打开）。"""
+    from grader.audit.sync import capture_for_command
+
     settings = Settings.resolve(root, db_url)
     with transaction(settings) as session:
+        synced = capture_for_command(session, "export")  # formgrader's manual scores, before they are read
         count = export_lib.export_grades(session, target, assignments, per_item=items)
-    console.print(f"已导出 {count} 行到 {target}")
+    console.print(f"已导出 {count} 行到 {target}" + (f"；{synced} 个人工评分已记入审计日志" if synced else ""),
+                  soft_wrap=True)
 
 
 

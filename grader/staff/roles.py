@@ -40,7 +40,7 @@ ACTIONS: dict[str, tuple[str, frozenset[str]]] = {
     "audit.read": ("查看审计日志", frozenset({_A, _O})),
     "audit.verify": ("核验审计日志", frozenset({_A})),
     "audit.checkpoint": ("签署审计检查点", frozenset({_A, _O})),
-    "audit.sync": ("登记人工评分", frozenset({_A, _T, _O})),
+    "audit.sync": ("登记人工评分", frozenset({_A, _T, _O, SYSTEM})),  # also whenever export or status reads
     "audit.adopt": ("登记已有数据", frozenset({_O, SYSTEM})),
 }
 
