@@ -115,6 +115,15 @@ def test_each_kind_of_bad_row_is_reported_at_its_row_and_column(tmp_path: Path, 
     assert [r.id for r in result.bank.records] == ["jcf-x-002"]  # the good row is kept for --skip-bad
 
 
+@pytest.mark.parametrize(("typed", "area"), [("监狱（警示教育）", "prison"), ("监狱", "prison"), ("prison", "prison"),
+                                             ("红旗渠", "red_flag_canal"), ("本地制度", "local_policy"),
+                                             ("《中国共产党纪律处分条例》", "discipline_regulation")])
+def test_an_area_may_be_typed_as_its_label_its_short_name_or_its_code(tmp_path: Path, typed: str, area: str) -> None:
+    path = _filled(tmp_path, [{**GOOD_ROW, "内容领域": typed, "题型": " 单选题 ", "用途": "考试题"}])
+    result = importing.check_rows(path, importing.read_rows(path))
+    assert result.problems == () and result.bank.records[0].area == area
+
+
 def test_duplicate_ids_are_reported_within_the_file_and_against_the_banks_beside_it(tmp_path: Path) -> None:
     path = _filled(tmp_path, [GOOD_ROW, GOOD_ROW, {**GOOD_ROW, "题号": "law-001"}])
     laws = Path(__file__).resolve().parent.parent / "exams" / "banks"

@@ -34,7 +34,8 @@ _FIELD_COLUMNS = {"id": "题号", "type": "题型", "stem": "题干", "answer": 
 _TYPE_ALIASES = {**{code: code for code in TYPE_LABELS}, **{v: k for k, v in TYPE_LABELS.items()},
                  **{v: k for k, v in bank_lib.ITEM_TYPES.items()}, "单选题": "single", "多选题": "multiple",
                  "判断题": "truefalse", "填空题": "fill", "简答题": "essay"}
-_AREA_ALIASES = {**{code: code for code in AREA_LABELS}, **{v: k for k, v in AREA_LABELS.items()}}
+_AREA_ALIASES = {**{code: code for code in AREA_LABELS}, **{v: k for k, v in AREA_LABELS.items()},
+                 **{v.split("（")[0]: k for k, v in AREA_LABELS.items()}}  # 监狱, 红旗渠, 本地制度…
 _USE_ALIASES = {"exam": "exam", "practice": "practice", "考试": "exam", "考试题": "exam", "练习": "practice",
                 "练习题": "practice", "自测": "practice", "自测题": "practice"}
 _TF_ALIASES = {"正确": True, "对": True, "√": True, "✓": True, "true": True, "t": True, "是": True,
