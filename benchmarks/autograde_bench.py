@@ -56,7 +56,8 @@ def _workspace(root: Path, count: int, blueprint: Path, assignment: str) -> list
         admin = add_staff(session, None, "基准管理员", "organiser")
         add_staff(session, actor_by_id(session, admin.id), "基准阅卷", "trainer", os_user=getpass.getuser())
         build_from_files(session, root, blueprint, [REPO / "exams" / "banks"])
-    release(root, assignment)
+    with Session(engine) as session, session.begin():
+        release(session, root, assignment)
     students = [f"c{n:05d}" for n in range(count)]
     with Session(engine) as session:
         keys = load_keys(session, assignment)

@@ -97,7 +97,8 @@ def seat_everyone(settings: Settings, candidates: int) -> list[Seat]:
     now = datetime.now()
     with Session(engine) as session, session.begin():
         (path,) = build_from_files(session, settings.root, BLUEPRINT, [REPO / "exams" / "banks"])
-    release(settings.root, path.parent.name)
+    with Session(engine) as session, session.begin():
+        release(session, settings.root, path.parent.name)
     with Session(engine) as session, session.begin():
         session.add(UnitRow(name=UNIT, parent=None, kind="市直单位", position=0))
         session.flush()

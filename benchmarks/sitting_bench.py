@@ -89,7 +89,8 @@ def _measure(settings: Settings, seats_wanted: int, saves: int) -> dict[str, obj
     with Session(engine) as session, session.begin():
         build_from_files(session, settings.root, REPO / "exams" / "blueprints" / "promotion.yaml",
                          [REPO / "exams" / "banks"])
-    release(settings.root, "promotion-a")
+    with Session(engine) as session, session.begin():
+        release(session, settings.root, "promotion-a")
     secret = load_secret(settings.root)
     from nbgrader.api import Student
 

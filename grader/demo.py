@@ -80,9 +80,10 @@ def run_demo(settings: Settings, engine: Engine, exams: Path, *, candidates: int
                                      [exams / "banks"])
             assignments.extend(path.parent.name for path in paths)
     reports = []
-    for assignment in assignments:
-        release(settings.root, assignment)
-        say(f"已发布 {assignment}")
+    with Session(engine) as session, session.begin():
+        for assignment in assignments:
+            release(session, settings.root, assignment)
+            say(f"已发布 {assignment}")
     for assignment in assignments[::2]:  # every blueprint's A paper is sat by the demo roster
         with Session(engine) as session, session.begin():
             simulate_submissions(settings.root, load_keys(session, assignment),

@@ -69,8 +69,9 @@ def build_and_release(settings: Settings, engine: Engine, blueprint: Path) -> li
     with Session(engine) as session, session.begin():
         paths = build_from_files(session, settings.root, blueprint, [EXAMS / "banks"])
     assignments = [p.parent.name for p in paths]
-    for assignment in assignments:
-        release(settings.root, assignment)
+    with Session(engine) as session, session.begin():
+        for assignment in assignments:
+            release(session, settings.root, assignment)
     return assignments
 
 

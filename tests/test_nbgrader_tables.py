@@ -19,4 +19,4 @@ def test_every_light_table_has_nbgraders_columns_and_types() -> None:
 def test_the_light_tables_are_the_ones_qinglian_touches() -> None:
     assert set(nbgrader_tables.metadata.tables) == {
         "assignment", "notebook", "base_cell", "grade_cells", "solution_cells", "student",
-        "submitted_assignment", "submitted_notebook", "grade", "comment"}
+        "submitted_assignment", "submitted_notebook", "grade", "comment", "course", "source_cell", "task_cells"}

@@ -111,7 +111,8 @@ def _hub(tmp: Path, config: Path) -> Iterator[tuple[subprocess.Popen[bytes], Pat
 def _one_paper(settings: Settings, engine: Engine) -> str:
     with Session(engine) as session, session.begin():
         paths = build_from_files(session, settings.root, SMALL_BLUEPRINT, [EXAMS / "banks"])
-    release(settings.root, paths[0].parent.name)
+    with Session(engine) as session, session.begin():
+        release(session, settings.root, paths[0].parent.name)
     return paths[0].parent.name
 
 

@@ -37,5 +37,13 @@ submitted_notebook = Table("submitted_notebook", metadata, _id(), Column("assign
 grade = Table("grade", metadata, _id(), Column("notebook_id", String(32)), Column("cell_id", String(32)),
               Column("auto_score", Float()), Column("manual_score", Float()), Column("extra_credit", Float()),
               Column("needs_manual_grade", Boolean(), nullable=False))
+# what a release writes (grader.paper.nbgrader_rows): the course, and source and task cells
+course = Table("course", metadata, Column("id", String(128), primary_key=True))
+source_cell = Table("source_cell", metadata, _id(), Column("name", String(128), nullable=False),
+                    Column("cell_type", Enum("code", "markdown", name="source_cell_type"), nullable=False),
+                    Column("locked", Boolean(), nullable=False), Column("source", Text()),
+                    Column("checksum", String(128)), Column("notebook_id", String(32)))
+task_cells = Table("task_cells", metadata, _id(), Column("max_score", Float(), nullable=False),
+                   Column("cell_type", Enum("code", "markdown", name="grade_cell_type"), nullable=False))
 comment = Table("comment", metadata, _id(), Column("notebook_id", String(32)), Column("cell_id", String(32)),
                 Column("auto_comment", Text()), Column("manual_comment", Text()))
