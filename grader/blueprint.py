@@ -11,7 +11,8 @@ from grader.yamlfile import LocatedDict, LocatedList, Problem
 
 PROGRAMMES: dict[str, str] = {"induction": "上岗前廉政培训", "promotion": "职务提升廉政知识测试"}
 _KEYS = {"id", "programme", "title", "banks", "seed", "versions", "duration_minutes", "pass_mark",
-         "show_score", "instructions", "sections"}
+         "show_score", "instructions", "caps", "sections"}
+_CAP_KEYS = {"clause", "area"}
 _SECTION_KEYS = {"title", "type", "count", "points", "areas"}
 
 
@@ -23,6 +24,19 @@ class Section:
     points: float
     areas: tuple[str, ...] = ()  # empty: any area
     line: int = field(default=0, compare=False)  # where its count is written: for a draw that cannot meet it
+
+
+@dataclass(frozen=True)
+class Caps:
+    """The most items one paper may hold from one clause (出处: document and clause) or one area."""
+
+    clause: int | None = None  # every clause alike; None: no cap
+    area: int | None = None  # every area alike, unless `areas` names it
+    areas: tuple[tuple[str, int], ...] = ()
+    line: int = field(default=0, compare=False)  # where `caps` is written: for a draw that cannot meet it
+
+    def area_cap(self, area: str) -> int | None:
+        return dict(self.areas).get(area, self.area)
 
 
 @dataclass(frozen=True)
@@ -39,6 +53,7 @@ class Blueprint:
     instructions: str
     sections: tuple[Section, ...]
     file: str = ""
+    caps: Caps = Caps()
     bank_lines: tuple[int, ...] = field(default=(), compare=False)  # the line each of `banks` is named on
 
     @property
@@ -99,6 +114,43 @@ def _section(raw: object, line: int, file: str, problems: list[Problem]) -> Sect
                    tuple(str(a) for a in areas), raw.line_of("count"))
 
 
+def _cap(raw: LocatedDict, key: str, file: str, problems: list[Problem]) -> int | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        problems.append(Problem(file, raw.line_of(key),
+                                f"caps 的 {key} 应为正整数（每份试卷最多几题），而不是 {value!r}"))
+        return None
+    return value
+
+
+def _caps(raw: LocatedDict, file: str, problems: list[Problem]) -> Caps:
+    """`caps: {clause: 5, area: {local_policy: 12}}`, or `area: 12` for every area."""
+    caps = raw.get("caps")
+    if caps is None:
+        return Caps()
+    if not isinstance(caps, LocatedDict):
+        problems.append(Problem(file, raw.line_of("caps"),
+                                "caps 应为键值映射（clause: 每个出处条款最多几题, area: …）"))
+        return Caps()
+    for key in caps:
+        if key not in _CAP_KEYS:
+            problems.append(Problem(file, caps.line_of(key), f"caps 中未知字段 {key!r}（可用 clause, area）"))
+    areas: list[tuple[str, int]] = []
+    area = caps.get("area")
+    if isinstance(area, LocatedDict):
+        for name in area:
+            if name not in AREAS:
+                problems.append(Problem(file, area.line_of(name), f"caps 中未知领域 {name!r}"))
+            elif (cap := _cap(area, name, file, problems)) is not None:
+                areas.append((name, cap))
+        every = None
+    else:
+        every = _cap(caps, "area", file, problems)
+    return Caps(_cap(caps, "clause", file, problems), every, tuple(areas), raw.line_of("caps"))
+
+
 def _check_top(raw: LocatedDict, file: str, problems: list[Problem]) -> None:
     for key in raw:
         if key not in _KEYS:
@@ -147,7 +199,8 @@ def load_blueprint(path: Path) -> Blueprint:
         duration_minutes=int(_positive(raw, "duration_minutes", file, problems)),
         pass_mark=float(_positive(raw, "pass_mark", file, problems, integer=False)),
         show_score=bool(raw.get("show_score", True)), instructions=str(raw.get("instructions") or "").strip(),
-        sections=tuple(s for s in sections if s is not None), file=file, bank_lines=_bank_lines(raw),
+        sections=tuple(s for s in sections if s is not None), file=file, caps=_caps(raw, file, problems),
+        bank_lines=_bank_lines(raw),
     )
     if blueprint.versions > MAX_VERSIONS:
         problems.append(Problem(file, raw.line_of("versions"), f"versions 最多为 {MAX_VERSIONS}（A 卷至 Z 卷）"))

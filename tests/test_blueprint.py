@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.blueprint import Blueprint, BlueprintError, Section, load_blueprint
+from grader.blueprint import Blueprint, BlueprintError, Caps, Section, load_blueprint
 from grader.yamlfile import Problem
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,6 +68,17 @@ def test_a_blueprint_remembers_where_its_banks_and_section_counts_are_written(tm
     assert load_blueprint(write(tmp_path, BASE)).bank_line("small") == 4
 
 
+def test_caps_are_read_per_clause_and_per_area_with_every_area_alike_unless_named(tmp_path: Path) -> None:
+    capped = BASE.replace("sections:", "caps:\n  clause: 3\n  area:\n    prison: 2\n    local_policy: 4\nsections:")
+    caps = load_blueprint(write(tmp_path, capped)).caps
+    assert caps == Caps(clause=3, areas=(("prison", 2), ("local_policy", 4)))
+    assert caps.line == 11
+    assert (caps.area_cap("prison"), caps.area_cap("local_policy"), caps.area_cap("party_school")) == (2, 4, None)
+    every = load_blueprint(write(tmp_path, BASE.replace("sections:", "caps: {area: 5}\nsections:"))).caps
+    assert (every.clause, every.area_cap("prison"), every.area_cap("party_school")) == (None, 5, 5)
+    assert load_blueprint(write(tmp_path, BASE)).caps == Caps()  # no caps: none
+
+
 def test_the_total_is_the_sum_of_count_times_points(tmp_path: Path) -> None:
     assert load_blueprint(write(tmp_path, BASE)).total_points == 2 * 2 + 6 * 1
 
@@ -88,7 +99,9 @@ def test_the_real_blueprints_load_and_total_100_points(name: str, programme: str
     assert blueprint.pass_mark == 60
     assert blueprint.versions == 2
     assert blueprint.duration_minutes == duration
-    assert set(blueprint.banks) == {"anyang-bases", "anyang-policy", "regulations"}
+    assert set(blueprint.banks) == {"anyang-bases", "anyang-policy", "regulations", "laws"}
+    n = sum(s.count for s in blueprint.sections)
+    assert blueprint.caps.clause is not None and blueprint.caps.clause <= 0.15 * n  # no clause above 15 %
 
 
 @pytest.mark.parametrize(
@@ -104,6 +117,20 @@ def test_the_real_blueprints_load_and_total_100_points(name: str, programme: str
         ("pass_mark: 6", "pass_mark: 及格", ["8: pass_mark 应为正数，而不是 '及格'"]),
         ("pass_mark: 6", "pass_mark: 11", ["8: 及格线 11 高于总分 10"]),
         ("show_score: false", "show_score: false\nshuffle: true", ["10: 未知字段 'shuffle'"]),
+        ("show_score: false", "show_score: false\ncaps: 5",
+         ["10: caps 应为键值映射（clause: 每个出处条款最多几题, area: …）"]),
+        ("show_score: false", "show_score: false\ncaps:\n  clause: 0",
+         ["11: caps 的 clause 应为正整数（每份试卷最多几题），而不是 0"]),
+        ("show_score: false", "show_score: false\ncaps:\n  clause: 五",
+         ["11: caps 的 clause 应为正整数（每份试卷最多几题），而不是 '五'"]),
+        ("show_score: false", "show_score: false\ncaps:\n  clause: 3\n  fact: 1",
+         ["12: caps 中未知字段 'fact'（可用 clause, area）"]),
+        ("show_score: false", "show_score: false\ncaps:\n  area:\n    prison: 3\n    anti_corruption: 2",
+         ["13: caps 中未知领域 'anti_corruption'"]),
+        ("show_score: false", "show_score: false\ncaps:\n  area:\n    prison: -1",
+         ["12: caps 的 prison 应为正整数（每份试卷最多几题），而不是 -1"]),
+        ("show_score: false", "show_score: false\ncaps:\n  area: 2.5",
+         ["11: caps 的 area 应为正整数（每份试卷最多几题），而不是 2.5"]),
         ("    type: single", "    type: choice",
          ["13: 未知题型 'choice'（可用 single, multiple, truefalse, fill, essay）"]),
         ("    count: 2", "    count: 0", ["14: count 应为正整数，而不是 0"]),
@@ -115,8 +142,9 @@ def test_the_real_blueprints_load_and_total_100_points(name: str, programme: str
          ["17: section 应为键值映射（title, type, count, points）"]),
     ],
     ids=["programme", "id", "title", "banks", "versions", "duration", "pass-mark-text", "pass-mark-above-total",
-         "unknown-field", "section-type", "section-count", "section-points", "section-area",
-         "section-unknown-field", "section-not-mapping"],
+         "unknown-field", "caps-not-mapping", "caps-clause-zero", "caps-clause-text", "caps-unknown-field",
+         "caps-unknown-area", "caps-area-negative", "caps-area-float", "section-type", "section-count",
+         "section-points", "section-area", "section-unknown-field", "section-not-mapping"],
 )
 def test_a_bad_blueprint_reports_the_problem_with_its_line(tmp_path: Path, old: str, new: str,
                                                            expected: list[str]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import random
 import re
 from collections import Counter
@@ -13,26 +14,27 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from grader.bank import AREAS, Item, Source, bank_files, load_banks
-from grader.blueprint import Blueprint, BlueprintError, Section, load_blueprint
-from grader.paper.draw import DrawError, Paper, draw_papers
+from grader.blueprint import Blueprint, BlueprintError, Caps, Section, load_blueprint
+from grader.paper.draw import DrawError, Paper, clause_of, draw_papers
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 AREA_NAMES = sorted(AREAS)
 TYPES = ("single", "multiple", "truefalse", "fill", "essay")
+NO_CAPS = Caps()
 
 
 def make_item(number: int, item_type: str = "single", area: str = "prison", *, bank: str = "b",
-              use: str = "exam") -> Item:
+              use: str = "exam", fact: str = "", clause: str = "条款") -> Item:
     return Item(id=f"item-{number:03d}", type=item_type, area=area, stem=f"第 {number} 题", options=(),
-                key=None, points=1.0, source=Source("文件", "条款"), use=use, bank=bank)
+                key=None, points=1.0, source=Source("文件", clause), use=use, fact=fact, bank=bank)
 
 
-def make_blueprint(*sections: Section, versions: int = 2, seed: int = 1, banks: tuple[str, ...] = ("b",)
-                   ) -> Blueprint:
+def make_blueprint(*sections: Section, versions: int = 2, seed: int = 1, banks: tuple[str, ...] = ("b",),
+                   caps: Caps = NO_CAPS) -> Blueprint:
     return Blueprint(id="bp", programme="induction", title="测试", banks=banks, seed=seed, versions=versions,
                      duration_minutes=30, pass_mark=1.0, show_score=True, instructions="", sections=sections,
-                     file="bp.yaml")
+                     file="bp.yaml", caps=caps)
 
 
 def ids(paper: Paper) -> list[str]:
@@ -161,6 +163,81 @@ def test_a_paper_never_repeats_an_item_even_when_sections_overlap(versions: int,
             assert all(not section.areas or e.item.area in section.areas for e in drawn.items)
 
 
+@st.composite
+def facts_and_caps(draw: st.DrawFn) -> tuple[Blueprint, list[Item]]:
+    """Items of few facts, clauses and areas (some facts shared across types), sections of any
+    size, caps or none: a draw either succeeds within every rule or says why at a section's line."""
+    facts = draw(st.integers(1, 8))
+    items = [make_item(n, draw(st.sampled_from(TYPES[:3])), draw(st.sampled_from(AREA_NAMES[:3])),
+                       fact=f"知识点{draw(st.integers(0, facts - 1))}", clause=f"第{draw(st.integers(1, 4))}条")
+             for n in range(draw(st.integers(1, 30)))]
+    sections = [Section(f"s{k}", item_type, draw(st.integers(1, 4)), 1.0, line=10 + k)
+                for k, item_type in enumerate(draw(st.lists(st.sampled_from(TYPES[:3]), min_size=1, max_size=3)))]
+    caps = Caps(clause=draw(st.none() | st.integers(1, 4)), area=draw(st.none() | st.integers(1, 4)),
+                areas=draw(st.sampled_from([(), (("prison", 1),)])))
+    return make_blueprint(*sections, versions=draw(st.integers(1, 3)), seed=draw(st.integers(0, 99)),
+                          caps=caps), items
+
+
+@settings(max_examples=80)
+@given(facts_and_caps())
+def test_a_paper_never_holds_two_items_of_one_fact_nor_more_than_its_caps(case: tuple[Blueprint, list[Item]]) -> None:
+    blueprint, items = case
+    try:
+        papers = draw_papers(blueprint, items)
+    except DrawError as error:
+        event("refused")
+        lines = {s.line for s in blueprint.sections}
+        assert error.problems and all(p.file == "bp.yaml" and p.line in lines for p in error.problems)
+        assert all("需要" in p.message and "道题" in p.message for p in error.problems)
+        return
+    event("drawn")
+    caps = blueprint.caps
+    for paper in papers:
+        facts = [e.item.fact for e in paper.items]
+        assert len(facts) == len(set(facts))
+        clauses = Counter(clause_of(e.item) for e in paper.items)
+        assert caps.clause is None or max(clauses.values()) <= caps.clause
+        for area, n in Counter(e.item.area for e in paper.items).items():
+            cap = caps.area_cap(area)
+            assert cap is None or n <= cap
+
+
+def test_a_fact_asked_more_often_than_the_pool_has_other_facts_is_a_draw_error_saying_so() -> None:
+    items = [make_item(n, fact="同一知识点" if n < 5 else f"知识点{n}") for n in range(6)]
+    blueprint = make_blueprint(Section("单选", "single", 3, 1.0, line=9), versions=1)
+    with pytest.raises(DrawError) as caught:
+        draw_papers(blueprint, items)
+    assert [str(p) for p in caught.value.problems] == [
+        "bp.yaml:9: 第 1 部分“单选”需要 3 道题，题库中符合条件（single，任意领域）的 6 道中只有 2 道可用"
+        "（4 道与本卷已选题目考同一知识点）"]
+
+
+def test_caps_per_clause_and_per_area_are_kept_and_named_when_they_cannot_be() -> None:
+    items = ([make_item(n, clause="第一条") for n in range(4)]
+             + [make_item(n, area="party_school", clause=f"第{n}条") for n in range(4, 8)])
+    capped = make_blueprint(Section("单选", "single", 3, 1.0, line=9), versions=1,
+                            caps=Caps(clause=1, areas=(("party_school", 2),)))
+    (paper,) = draw_papers(capped, items)
+    assert Counter(e.item.area for e in paper.items) == {"prison": 1, "party_school": 2}
+    tight = dataclasses.replace(capped, caps=Caps(clause=1, area=1))
+    with pytest.raises(DrawError) as caught:
+        draw_papers(tight, items)
+    assert [str(p) for p in caught.value.problems] == [
+        "bp.yaml:9: 第 1 部分“单选”需要 3 道题，题库中符合条件（single，任意领域）的 8 道中只有 2 道可用"
+        "（3 道所在出处条款已达 caps 的 clause 上限，3 道所在内容领域已达 caps 的 area 上限）"]
+
+
+def test_the_scarcest_section_is_drawn_first_so_a_cap_does_not_starve_it() -> None:
+    singles = [make_item(n, "single", "prison" if n % 2 else "party_school") for n in range(10)]
+    essays = [make_item(10 + n, "essay", "prison") for n in range(1)]
+    blueprint = make_blueprint(Section("单选", "single", 3, 1.0), Section("简答", "essay", 1, 5.0), versions=1,
+                               caps=Caps(areas=(("prison", 1),)))
+    (paper,) = draw_papers(blueprint, singles + essays)
+    assert [e.item.type for e in paper.items] == ["single"] * 3 + ["essay"]  # paper order stays the blueprint's
+    assert [e.item.area for e in paper.items] == ["party_school"] * 3 + ["prison"]
+
+
 def test_versions_stay_disjoint_when_sections_share_a_large_pool() -> None:
     items = [make_item(n, "single", "prison" if n % 2 else "party_school") for n in range(20)]
     blueprint = make_blueprint(Section("单选（任意）", "single", 2, 1.0),
@@ -212,11 +289,17 @@ ITEM_YAML = {
 }
 
 
+def unlike(*parts: object) -> str:
+    """Words no other item's stem resembles (two near-same stems may not share a paper)."""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
+
+
 def bank_yaml(bank: str, counts: dict[str, int], area: str = "prison") -> str:
     items = "".join(
         f"  - id: {bank}-{item_type}-{n}\n    type: {item_type}\n    area: {area}\n"
-        f"    stem: 第 {n} 题{'____' if item_type == 'fill' else ''}\n{ITEM_YAML[item_type]}"
-        f"    points: 1\n    source: {{document: 文件, clause: 第{n}条}}\n"
+        f"    stem: 第 {n} 题 {unlike(bank, item_type, n)}{'____' if item_type == 'fill' else ''}\n"
+        f"{ITEM_YAML[item_type]}"
+        f"    points: 1\n    source: {{document: 文件, clause: 第{n}条}}\n    fact: {bank}-{item_type}-{n}\n"
         for item_type, count in counts.items() for n in range(count))
     return f"bank: {bank}\ntitle: 题库 {bank}\nitems:\n{items}" if items else f"bank: {bank}\ntitle: 空\nitems: []\n"
 
@@ -249,7 +332,7 @@ def test_items_taken_by_an_earlier_section_are_said_to_be_taken() -> None:
         draw_papers(blueprint, items)
     assert [str(p) for p in caught.value.problems] == [
         "bp.yaml:12: 第 2 部分“单选二”需要 2 道题，题库中符合条件（single，任意领域）的"
-        " 4 道中已有 3 道被前面的部分选用，只剩 1 道"]
+        " 4 道中只有 1 道可用（3 道已被其他部分选用）"]
 
 
 def test_a_bank_the_blueprint_names_but_nobody_read_is_reported_at_its_name(tmp_path: Path) -> None:
