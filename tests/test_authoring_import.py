@@ -244,6 +244,12 @@ def test_cli_import_of_a_word_file_takes_the_bank_and_area_from_options(tmp_path
     assert target.read_text(encoding="utf-8").startswith("# 由 qinglian bank import 从 trainer.docx 生成\n")
 
 
+def test_cli_refuses_a_target_folder_that_does_not_exist(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["bank", "import", str(DATA / "trainer.csv"), "--to",
+                                       str(tmp_path / "nowhere" / "x.yaml")])
+    assert result.exit_code == 1 and f"目录 {tmp_path / 'nowhere'} 不存在" in " ".join(result.output.split())
+
+
 def test_cli_refuses_a_file_type_it_cannot_read(tmp_path: Path) -> None:
     path = tmp_path / "题库.txt"
     path.write_text("1. 题干", encoding="utf-8")

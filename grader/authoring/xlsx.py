@@ -27,7 +27,7 @@ from grader.authoring.rows import (
 from grader.authoring.samples import EXAMPLES
 
 QUESTIONS, BANK, NOTES, EXAMPLE, LISTS = "题目", "题库", "说明", "示例", "列表"
-MAX_ROWS = 3000  # rows the drop-down lists cover
+MAX_ROWS = 3000  # rows the drop-down lists cover at least (and 500 more than an exported bank has)
 MAX_CELL = 32_767  # Excel's limit for one cell
 NOTE = ("每行一道题。题号、题型、题干、分值、内容领域、出处文件、出处条款必填；考试题还要填知识点。"
         "单选、多选填选项A起的选项，答案写字母（B、ACD）；判断题答案写 正确 或 错误；填空题题干用 ____ 标出空位，"
@@ -108,13 +108,13 @@ def _rows(sheet: Any, records: Sequence[Record]) -> None:
             _put(sheet, number, index, cells[column]).alignment = wrap
 
 
-def _validation(sheet: Any) -> None:
+def _validation(sheet: Any, rows: int) -> None:
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
     def column(name: str) -> str:
         letter = get_column_letter(COLUMNS.index(name) + 1)
-        return f"{letter}3:{letter}{MAX_ROWS}"
+        return f"{letter}3:{letter}{max(MAX_ROWS, rows + 500)}"
 
     rules = (
         ("题型", DataValidation(type="list", formula1=f'"{",".join(TYPE_LABELS.values())}"')),
@@ -134,7 +134,7 @@ def _questions(book: Any, title: str, records: Sequence[Record]) -> None:
     sheet = book.create_sheet(title)
     _header(sheet, with_notes=True)
     _rows(sheet, records)
-    _validation(sheet)
+    _validation(sheet, len(records))
 
 
 def _side_sheets(book: Any, bank: AuthoredBank) -> None:

@@ -30,11 +30,13 @@ def bank_import(file: Path, target: Path | None, skip_bad: bool, bank_id: str, t
     from grader.authoring import importing
 
     target = target or file.with_suffix(".yaml")
+    if not target.parent.is_dir():
+        raise Failure(f"目录 {target.parent} 不存在")
     try:
         sheet = importing.read_rows(file, area=area)
     except importing.UnsupportedFile as error:
         raise Failure(str(error)) from error
-    existing = importing.existing_ids(target.parent, replacing=target) if target.parent.is_dir() else {}
+    existing = importing.existing_ids(target.parent, replacing=target)
     result = importing.check_rows(file, sheet, bank_id=bank_id, title=title, existing=existing,
                                   fallback_id=target.stem)
     for problem in result.problems:
@@ -60,6 +62,8 @@ def bank_export(paths: tuple[Path, ...], target: Path) -> None:
     from grader.authoring import gift, moodle, record, xlsx
 
     suffix = target.suffix.lower()
+    if not target.parent.is_dir():
+        raise Failure(f"目录 {target.parent} 不存在")
     if suffix not in EXPORTS:
         raise Failure(f"不支持导出为 {suffix or '（无扩展名）'}（可用 {'、'.join(EXPORTS)}）")
     try:
