@@ -12,6 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
+
+try:
+    from yaml._yaml import CParser as _CParser
+except ImportError:  # PyYAML built without libyaml
+    _CParser = None  # type: ignore[assignment,misc]
 
 MAX_ALIAS_VALUES = 100_000  # values aliases may add in all; a bank reusing a source per item needs a few thousand
 MAX_DEPTH = 64  # nesting levels; a bank needs 5
@@ -71,8 +79,12 @@ class _Alias(yaml.Node):
         self.anchor = anchor
 
 
-class _Loader(yaml.SafeLoader):
+class _Composing(Composer):
+    """PyYAML's composer with the alias and depth checks, over events from either parser."""
+
     depth = 0
+    peek_event: Any  # the parser's
+    get_event: Any
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         event = self.peek_event()
@@ -89,6 +101,27 @@ class _Loader(yaml.SafeLoader):
         finally:
             self.depth -= 1
         return node
+
+
+class _PureLoader(_Composing, yaml.SafeLoader):
+    """PyYAML's own scanner and parser: its error messages are the ones users see."""
+
+
+def _loader(text: str, pure: bool) -> Any:
+    """libyaml scans and parses when it is there (in C: banks load about four times faster), the
+    checks above compose; PyYAML's own parser words the errors."""
+    if pure or _CParser is None:
+        return _PureLoader(text)
+    return _FastLoader(text)
+
+
+if _CParser is not None:
+    class _FastLoader(_Composing, _CParser, SafeConstructor, Resolver):
+        def __init__(self, stream: str) -> None:
+            _CParser.__init__(self, stream)
+            Composer.__init__(self)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
@@ -127,7 +160,7 @@ class _Budget:
         return total
 
 
-def _construct(node: yaml.Node, file: str, loader: yaml.SafeLoader) -> Any:
+def _construct(node: yaml.Node, file: str, loader: Any) -> Any:
     """One call per value of the expanded document (an alias is its target, built afresh)."""
     while isinstance(node, _Alias):
         node = node.target
@@ -153,8 +186,8 @@ def _construct(node: yaml.Node, file: str, loader: yaml.SafeLoader) -> Any:
     return loader.construct_object(node)  # scalars: ints, bools, strings
 
 
-def _compose(text: str, file: str) -> Any:
-    loader = _Loader(text)
+def _compose(text: str, file: str, pure: bool = False) -> Any:
+    loader = _loader(text, pure)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -177,7 +210,10 @@ def load(path: Path) -> Any:
     except OSError as error:  # missing, a folder, no permission
         raise YamlFileError(Problem(str(path), 1, f"无法读取文件（{error.strerror or error}）")) from error
     try:
-        return _compose(text, str(path))
+        try:
+            return _compose(text, str(path))
+        except yaml.YAMLError:  # read again by PyYAML's own parser, whose words and marks are reported
+            return _compose(text, str(path), pure=True)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
