@@ -124,6 +124,11 @@ def test_an_area_may_be_typed_as_its_label_its_short_name_or_its_code(tmp_path: 
     assert result.problems == () and result.bank.records[0].area == area
 
 
+def test_rows_after_blank_rows_keep_the_numbers_excel_shows(tmp_path: Path) -> None:
+    path = _filled(tmp_path, [GOOD_ROW, {}, {}, {**GOOD_ROW, "题号": "jcf-x-002", "答案": "F"}])
+    assert _problems(path) == ['第 6 行 答案: "F" 不是已填写的选项（可选 A、B、C、D）']
+
+
 def test_duplicate_ids_are_reported_within_the_file_and_against_the_banks_beside_it(tmp_path: Path) -> None:
     path = _filled(tmp_path, [GOOD_ROW, GOOD_ROW, {**GOOD_ROW, "题号": "law-001"}])
     laws = Path(__file__).resolve().parent.parent / "exams" / "banks"
