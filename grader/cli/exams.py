@@ -90,6 +90,42 @@ def paper_build(blueprint: Path, banks: tuple[Path, ...], root: Path, db_url: st
         console.print(f"已生成 {path}")
 
 
+@paper.command("check")
+@click.argument("papers", nargs=-1, required=True)
+@click.option("--banks", "banks", type=click.Path(exists=True, path_type=Path), multiple=True,
+              help="题库文件或目录（默认：蓝图旁的 ../banks；已生成的试卷用 exams/banks 读取知识点）")
+@root_option
+@db_option
+def paper_check(papers: tuple[str, ...], banks: tuple[Path, ...], root: Path, db_url: str | None) -> None:
+    """检查试卷是否自己泄露答案：同一知识点出两题、题干相同或几乎相同、一题的题干或选项写出另一题的答案。
+
+    PAPERS 是组卷蓝图文件（检查它将组出的试卷），或已生成的试卷名（如 promotion-a）。"""
+    from grader.paper import store as paper_store
+
+    checked: list[paper_store.CheckedPaper] = []
+    try:
+        for target in papers:
+            path = Path(target)
+            if path.suffix in (".yaml", ".yml") and path.is_file():
+                checked += paper_store.check_blueprint(path, banks or (path.parent.parent / "banks",))
+                continue
+            with transaction(Settings.resolve(root, db_url)) as session:
+                checked.append(paper_store.check_built(session, target, banks or (Path("exams/banks"),)))
+    except (BlueprintError, bank_lib.BankError, DrawError) as error:
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        raise Failure(f"无法检查：{len(error.problems)} 个问题") from error
+    except paper_store.PaperError as error:
+        raise Failure(str(error)) from error
+    for result in checked:
+        for leak in result.problems:  # one unwrapped line each
+            click.echo(str(leak))
+        console.print(f"{result.assignment}：{result.items} 道题，"
+                      + (f"[red]{len(result.problems)} 个问题[/red]" if result.problems else "没有发现问题"),
+                      highlight=False)
+    sys.exit(1 if any(result.problems for result in checked) else 0)
+
+
 
 @click.command()
 @click.argument("assignment")

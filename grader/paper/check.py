@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING
 from grader.bank import Item
 
 if TYPE_CHECKING:
-    from grader.paper.draw import Paper
+    from grader.paper.draw import Paper, PaperItem
 
 NEAR_SAME = 0.9  # stems this similar (after the common lead-in) count as the same question
-CONTEXT = 3  # characters either side of a fill blank that, with the answer, give the answer away
-CUE = 5  # a short answer leaks only next to this many characters of its own question
+CONTEXT = 3  # characters either side of a fill blank that, written around the answer, give it away
+CUE = 4  # a short answer leaks only beside this many characters of its own question
 LONG_ANSWER = 8  # an answer this long leaks wherever it is written
 STATEMENT = 8  # a true statement this long, written in another item, answers it
+_NUMERALS = set("〇零一二三四五六七八九十百千万两0123456789")
 _LEAD = re.compile(r"^(根据|按照|依照)[^，,。？]*[，,]")
 _TITLE = re.compile(r"《[^》]*》")
 _ASKING = re.compile(r"下列|以下|哪一项|哪一类|哪一种|哪一次|哪些|哪个|哪里|哪|什么|多少|是指|的是|表述|正确|错误"
@@ -66,7 +67,8 @@ def _answers(item: Item, body: str) -> tuple[_Answer, ...]:
         left, right = plain(before)[-CONTEXT:], plain(after)[:CONTEXT]
         found: list[_Answer] = []
         for key in dict.fromkeys(plain(k) for k in item.key):
-            found += [_Answer(p, False, key) for p in (left + key, key + right) if len(p) > CONTEXT + 1]
+            if len(left + key + right) > CONTEXT + 1:  # the words either side of the blank, and the answer
+                found.append(_Answer(left + key + right, False, key))
             if len(key) >= LONG_ANSWER:
                 found.append(_Answer(key, False, key))
         return tuple(found)
@@ -88,6 +90,19 @@ def _view(item: Item) -> _View:
     return _View(body, Counter(body), _answers(item, body), tuple(places))
 
 
+def _occurs(answer: str, text: str) -> bool:
+    """`answer` stands in `text` as itself: "十日" is not in "三十日", nor "一次" in "十一次"."""
+    start = text.find(answer)
+    while start >= 0:
+        end = start + len(answer)
+        before, after = text[start - 1:start], text[end:end + 1]
+        if not (before and before in _NUMERALS and answer[0] in _NUMERALS) and not (
+                after and after in _NUMERALS and answer[-1] in _NUMERALS):
+            return True
+        start = text.find(answer, start + 1)
+    return False
+
+
 def _cue(question: str, place: str) -> bool:
     """The two texts share a run of CUE characters besides the answer and the asking words."""
     a, b = _ASKING.sub("\0", question), _ASKING.sub("\1", place)  # separators that never match
@@ -99,7 +114,7 @@ def leak(giver: Item, taker: Item) -> tuple[str, str] | None:
     question = _view(taker).body
     for answer in _view(taker).answers:
         for place, text in _view(giver).places:
-            if answer.text not in text or text == answer.text:  # an option that just *is* the answer is a choice
+            if text == answer.text or not _occurs(answer.text, text):  # an option that just *is* the answer is a choice
                 continue
             if not answer.needs_cue or _cue(question.replace(answer.text, "\0"), text.replace(answer.text, "\1")):
                 return place, answer.shown
@@ -141,11 +156,9 @@ def clash(a: Item, b: Item) -> Clash | None:
         return Clash("fact", a, b)
     if near_same(a, b):
         return Clash("stem", a, b)
-    for giver, taker in ((a, b), (b, a)):
-        found = leak(giver, taker)
-        if found:
-            return Clash("leak", giver, taker, *found)
-    return None
+    leaks = [Clash("leak", giver, taker, *found) for giver, taker in ((a, b), (b, a))
+             if (found := leak(giver, taker))]
+    return max(leaks, key=lambda c: len(c.text), default=None)  # both ways: name the longer answer
 
 
 @dataclass(frozen=True)
@@ -162,13 +175,17 @@ class PaperProblem:
 def check_paper(paper: Paper) -> tuple[PaperProblem, ...]:
     """Every pair of the paper's items that gives an answer away or asks one thing twice,
     each naming both items (`q40（bases-044）`)."""
-    items = paper.items
+    return check_items(paper.assignment, paper.items)
+
+
+def check_items(assignment: str, items: Sequence[PaperItem]) -> tuple[PaperProblem, ...]:
+    """`check_paper` for the items of a paper as recorded (grader.paper.store.recorded_items)."""
     names = {entry.item.id: f"{entry.name}（{entry.item.id}）" for entry in items}
     problems = []
     for i, first in enumerate(items):
         for second in items[i + 1:]:
             found = clash(first.item, second.item)
             if found:
-                problems.append(PaperProblem(paper.assignment, first.name, second.name,
+                problems.append(PaperProblem(assignment, first.name, second.name,
                                              found.describe(lambda item: names[item.id])))
     return tuple(problems)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,10 +10,11 @@ from pathlib import Path
 from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
-from grader.bank import Item, bank_files, load_banks
+from grader.bank import Item, Source, bank_files, check_banks, load_banks
 from grader.blueprint import Blueprint, load_blueprint
 from grader.gradebook.models import PaperItemRow, PaperRow, ResultRow
-from grader.paper.draw import DrawError, Paper, draw_papers
+from grader.paper.check import PaperProblem, check_items, check_paper
+from grader.paper.draw import DrawError, Paper, PaperItem, draw_papers
 from grader.paper.notebook import NOTEBOOK_NAME, notebook_json, paper_notebook
 from grader.scoring import blank_context
 from grader.yamlfile import Problem
@@ -96,6 +97,45 @@ def load_keys(session: Session, assignment: str) -> PaperKeys:
                            blank_context(r.stem or "") if r.type == "fill" else ("", ""))
                   for r in rows)
     return PaperKeys(assignment, paper.title, paper.total_points, paper.pass_mark, items)
+
+
+def recorded_items(session: Session, assignment: str, facts: Mapping[str, str]) -> tuple[PaperItem, ...]:
+    """A built paper's items as recorded (stem, options, key), each with its fact as the banks
+    now give it (`facts`: item id → fact; an item no longer in the banks has none)."""
+    rows = list(session.scalars(select(PaperItemRow).where(PaperItemRow.assignment == assignment)
+                                .order_by(PaperItemRow.position)))
+    if not rows:
+        raise PaperError(f"没有名为 {assignment} 的试卷（先运行 qinglian paper build）")
+    items = []
+    for r in rows:
+        key: str | tuple[str, ...] | None = (None if r.key is None else tuple(r.key) if r.type == "fill"
+                                             else "".join(r.key))
+        item = Item(id=r.item_id, type=r.type, area=r.area, stem=r.stem or "",
+                    options=tuple(zip(r.options, r.option_texts or [], strict=False)), key=key, points=r.points,
+                    source=Source(r.source, ""), fact=facts.get(r.item_id, ""))
+        items.append(PaperItem(r.position, r.name, item, r.points))
+    return tuple(items)
+
+
+@dataclass(frozen=True)
+class CheckedPaper:
+    assignment: str
+    items: int
+    problems: tuple[PaperProblem, ...]
+
+
+def check_built(session: Session, assignment: str, banks: Sequence[Path]) -> CheckedPaper:
+    """`qinglian paper check ASSIGNMENT`: a paper already built, its facts read from the banks."""
+    facts = {item.id: item.fact for item in check_banks(bank_files(banks)).items}
+    items = recorded_items(session, assignment, facts)
+    return CheckedPaper(assignment, len(items), check_items(assignment, items))
+
+
+def check_blueprint(blueprint_path: Path, banks: Sequence[Path]) -> list[CheckedPaper]:
+    """`qinglian paper check BLUEPRINT`: the papers `paper build` would make, checked."""
+    blueprint = load_blueprint(blueprint_path)
+    papers = draw_papers(blueprint, load_banks(bank_files(banks)))
+    return [CheckedPaper(p.assignment, len(p.items), check_paper(p)) for p in papers]
 
 
 def build_papers(session: Session, root: Path, blueprint: Blueprint,
