@@ -234,6 +234,17 @@ def test_cli_exports_every_bank_of_a_folder(tmp_path: Path, suffix: str) -> None
     assert [category for category, _ in reader(target.read_bytes())] == [c for c, _ in _categories(banks)]
 
 
+def test_cli_exports_the_banks_of_the_working_folder_when_given_none(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    result = CliRunner().invoke(main, ["bank", "export", "--to", str(tmp_path / "all.gift")])
+    assert result.exit_code == 0, result.output
+    assert len(read_gift((tmp_path / "all.gift").read_text(encoding="utf-8"))) == len(read_banks([BANKS]))
+    monkeypatch.chdir(tmp_path)
+    missing = CliRunner().invoke(main, ["bank", "export", "--to", "all.gift"])
+    assert missing.exit_code == 1 and "请给出题库文件或目录" in missing.output
+
+
 def test_cli_refuses_to_export_a_bank_with_problems_or_to_an_unknown_format(tmp_path: Path) -> None:
     runner = CliRunner()
     bad = ROOT / "tests" / "data" / "banks" / "bad" / "unknown-type.yaml"

@@ -11,6 +11,7 @@ import click
 
 from grader.cli.edge import Failure, console
 
+DEFAULT_BANKS = Path("exams") / "banks"
 EXPORTS = {".xlsx": "Excel 表格", ".xml": "Moodle XML", ".gift": "GIFT"}
 
 # holds the commands for the `bank` group; never registered itself
@@ -53,7 +54,7 @@ def bank_import(file: Path, target: Path | None, skip_bad: bool, bank_id: str, t
 
 
 @authoring_commands.command("export")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--to", "target", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="导出的文件：.xlsx（Excel，一个题库）、.xml（Moodle XML）或 .gift（GIFT）")
 def bank_export(paths: tuple[Path, ...], target: Path) -> None:
@@ -61,6 +62,10 @@ def bank_export(paths: tuple[Path, ...], target: Path) -> None:
     from grader import bank as bank_lib
     from grader.authoring import gift, moodle, record, xlsx
 
+    if not paths:
+        if not DEFAULT_BANKS.is_dir():
+            raise Failure(f"请给出题库文件或目录（当前目录下没有 {DEFAULT_BANKS}）")
+        paths = (DEFAULT_BANKS,)
     suffix = target.suffix.lower()
     if not target.parent.is_dir():
         raise Failure(f"目录 {target.parent} 不存在")
