@@ -7,6 +7,7 @@ They must therefore use nothing but the standard library and be self-contained.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from dataclasses import dataclass
 from enum import StrEnum
@@ -135,6 +136,7 @@ def score_answer(item_type: str, key: str | tuple[str, ...], offered: str, value
     return ItemScore(Verdict.CORRECT if right else Verdict.WRONG, points if right else 0.0, points)
 
 
+@functools.cache  # every hidden test embeds it: read the source once, not three tokenisations per item
 def rules_source() -> str:
     """The normalisers' source, for embedding in hidden tests."""
     return "\n\n".join(inspect.getsource(rule) for rule in (normalize_choice, normalize_fill, fill_accepted))
