@@ -31,7 +31,7 @@ TRAINER_PROBLEMS = [
     "第 9 行 题型: 未知题型 '选择'（可用 单选、多选、判断、填空、简答）",
     '第 10 行 答案: "E" 不是已填写的选项（可选 A、B、C、D）',
     "第 11 行 分值: 应为正数，而不是 '两分'",
-    "第 11 行 出处条款: 不能为空（写明条款，如 第十五条）",
+    "第 11 行 出处条款: 缺少条款（写明条款，如 第十五条）",
     "第 12 行 题号: 题号 'jcf-t-003' 重复（首次出现在第 5 行）",
     "第 13 行 知识点: 考试题必须填写知识点（本题考查的那一个知识点）",
 ]
@@ -72,8 +72,8 @@ BAD_ROWS: dict[str, tuple[dict[str, Any], list[str]]] = {
     "unknown type": ({"题型": "选择题型"}, ["第 3 行 题型: 未知题型 '选择题型'（可用 单选、多选、判断、填空、简答）"]),
     "answer letter with no option": ({"答案": "E"}, ['第 3 行 答案: "E" 不是已填写的选项（可选 A、B、C、D）']),
     "missing source": ({"出处文件": None, "出处条款": None},
-                       ["第 3 行 出处文件: 缺少出处（出处文件与出处条款都要填）"]),
-    "missing clause": ({"出处条款": None}, ["第 3 行 出处条款: 不能为空（写明条款，如 第十五条）"]),
+                       ["第 3 行 出处文件: 缺少出处（写明文件和条款）"]),
+    "missing clause": ({"出处条款": None}, ["第 3 行 出处条款: 缺少条款（写明条款，如 第十五条）"]),
     "missing document": ({"出处文件": None}, ["第 3 行 出处文件: 不能为空"]),
     "points as words": ({"分值": "两分"}, ["第 3 行 分值: 应为正数，而不是 '两分'"]),
     "points zero": ({"分值": 0}, ["第 3 行 分值: 应为正数，而不是 0"]),
@@ -179,7 +179,7 @@ def test_a_word_file_in_the_common_layout_is_read_question_by_question() -> None
     place = "第 2 题（“根据《中华人民共和国监察法》第四条，监察委员会依…”）"
     assert [str(p) for p in result.problems] == [
         f'{path}: {place} 答案: "E" 不是已填写的选项（可选 A、B、C、D）',
-        f"{path}: {place} 出处文件: 缺少出处（出处文件与出处条款都要填）",
+        f"{path}: {place} 出处: 缺少出处（写明文件和条款）",
     ]
     records = {r.id: r for r in result.bank.records}
     assert list(records) == ["jcf-word-001", "jcf-word-003", "jcf-word-004", "jcf-word-005", "jcf-word-006"]

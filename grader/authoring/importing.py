@@ -6,6 +6,7 @@ the CLI imports nothing unless told to skip the bad rows."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Mapping
@@ -97,12 +98,13 @@ def check_rows(path: Path, sheet: SheetRows, *, bank_id: str = "", title: str = 
     problems = [*sheet.problems, *problems]
     duplicates = _duplicates(file, sheet, existing or {})
     records: list[Record] = []
-    places = dict(sheet.places)
+    places, names = dict(sheet.places), dict(sheet.names)
     for number, cells in sheet.rows:
         if sheet.numbered and not clean(cells.get("题号")):
             cells = {**cells, "题号": f"{chosen}-{number:03d}"}
         place = places.get(number, f"第 {number} {sheet.unit}")
         record, said = check_row(number, cells, chosen, file, place)
+        said = [dataclasses.replace(p, column=names.get(p.column, p.column)) for p in said]
         if number in duplicates:
             said.insert(0, duplicates[number])
         problems.extend(said)

@@ -177,9 +177,9 @@ _AREAS_SHOWN = "、".join(AREA_LABELS.values())
 _TYPES_SHOWN = "、".join(TYPE_LABELS.values())
 # grader.bank's message → (the column it concerns, None for the one its line names; the spreadsheet's words)
 _MESSAGES: tuple[tuple[str, str | None, str], ...] = (
-    (r"^缺少 source", "出处文件", "缺少出处（出处文件与出处条款都要填）"),
+    (r"^缺少 source", "出处文件", "缺少出处（写明文件和条款）"),
     (r"^缺少 fact", "知识点", "考试题必须填写知识点（本题考查的那一个知识点）"),
-    (r"^缺少 clause$", "出处条款", "不能为空（写明条款，如 第十五条）"),
+    (r"^缺少 clause$", "出处条款", "缺少条款（写明条款，如 第十五条）"),
     (r"^缺少 (id|type|stem|area|answer|document)$", "", "不能为空"),
     (r"^未知题型 (.*)（可用 .*）$", "题型", rf"未知题型 \1（可用 {_TYPES_SHOWN}）"),
     (r"^未知领域 (.*)（可用 .*）$", "内容领域", rf"未知内容领域 \1（可用 {_AREAS_SHOWN}）"),

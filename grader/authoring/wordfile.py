@@ -185,4 +185,5 @@ def read_docx(path: Path, *, area: str = "") -> SheetRows:
                                     "用了 Word 的自动编号，编号不在文字里：请把编号改为手写的“1. ”“A. ”"))
     rows = tuple((number, _cells(q, area)) for number, q in enumerate(questions, start=1))
     places = tuple((number, _place(number, q)) for number, q in enumerate(questions, start=1))
-    return SheetRows("", "", rows, tuple(problems), unit="题", places=places, numbered=True)
+    names = (("出处文件", "出处"), ("出处条款", "出处"))  # written on one line, split by split_source
+    return SheetRows("", "", rows, tuple(problems), unit="题", places=places, names=names, numbered=True)

@@ -61,6 +61,7 @@ class SheetRows:
     problems: tuple[RowProblem, ...]
     unit: str = "行"  # rows are "第 7 行"; a Word file's questions "第 3 题"
     places: tuple[tuple[int, str], ...] = ()  # a row's place said otherwise ("第 3 题（“根据…”）")
+    names: tuple[tuple[str, str], ...] = ()  # a column as this format calls it (Word: 出处文件 → 出处)
     numbered: bool = False  # a row without 题号 gets <bank>-<number> (Word files number their questions)
 
 
