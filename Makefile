@@ -4,7 +4,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_ROOT ?= demo
 DEMO_PORT ?= 8888
-DEMO_TOKEN ?= qinglian-demo
 VOILA_PORT ?= 8866
 
 CHROMIUM := /usr/bin/chromium
@@ -53,10 +52,11 @@ $(CHP):
 demo-data: install $(CJK_FONT)
 	$(BIN)/qinglian demo --root $(DEMO_ROOT) --exams exams
 
-# qinglian serve prints the addresses once every server answers (JupyterLab takes about 12 s)
+# qinglian serve prints the addresses once every server answers (JupyterLab takes about 12 s): the
+# staff pages (records, item analysis, audit) and marking ask for a staff account (the demo's are in
+# $(DEMO_ROOT)/.qinglian/demo-staff.txt); JupyterLab's token is new on every run, printed here only
 demo: demo-data
-	$(BIN)/qinglian serve --root $(DEMO_ROOT) --courses courses --port $(VOILA_PORT) --lab-port $(DEMO_PORT) \
-		--token $(DEMO_TOKEN)
+	$(BIN)/qinglian serve --root $(DEMO_ROOT) --courses courses --port $(VOILA_PORT) --lab-port $(DEMO_PORT)
 
 lint: install
 	$(BIN)/ruff check grader tests benchmarks

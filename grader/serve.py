@@ -1,11 +1,15 @@
 """`qinglian serve`: what candidates, learners and the public reach (Voila, one page per server
-where a folder would expose more), and what only staff reach with the token (the records and
-item-analysis pages, each on its own Voila; JupyterLab with formgrader). The addresses are given
-out only once every server answers (start_servers)."""
+where a folder would expose more), and what only staff reach: the records, item-analysis and audit
+pages, each on its own Voila, where each staff member signs in with their own account before the
+page shows anything (grader.staff.page); the essay-marking service (trainers' accounts); and
+JupyterLab with formgrader, behind a random token made for this run and shown to the operator who
+started it only. There is no shared token. The addresses are given out only once every server
+answers (start_servers)."""
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -20,19 +24,22 @@ from grader.pages import template_env, voila_args
 from grader.settings import COURSES_ENV, DB_ENV, PROGRAMMES_ENV, ROOT_ENV, Settings
 
 BIN = Path(sys.executable).parent
-STAFF_PAGES = ("records.ipynb", "item_analysis.ipynb")  # names, ID numbers, and what the best candidates chose
+# names, ID numbers, what the best candidates chose, who did what: each page asks for a staff account first
+STAFF_PAGES = ("records.ipynb", "item_analysis.ipynb", "audit.ipynb")
 PUBLIC_PAGES = ("scoreboard.ipynb", "certificates.ipynb")  # masked scoreboard; certificates need number + name
 STAFF_FOLDER = "staff"
 PAGE_NAMES = {"scoreboard.ipynb": "成绩榜（公开）", "certificates.ipynb": "证书查询与核验（公开）",
-              "records.ipynb": "廉政教育记录（组织部门，需令牌）",
-              "item_analysis.ipynb": "题目分析（培训教师，需令牌）"}
+              "records.ipynb": "廉政教育记录（组织部门，工作人员账号登录）",
+              "item_analysis.ipynb": "题目分析（培训教师、审计员，工作人员账号登录）",
+              "audit.ipynb": "审计日志（审计员，工作人员账号登录）"}
 PUBLIC_POOL = 2  # kernels kept ready per public page: two visitors at the same moment are both served at once
 STAFF_POOL = 1
 REFILL_AFTER = 10.0  # a used pool kernel is replaced once the page it served has loaded: a kernel start
 # (about a second of CPU) competes with the browser loading that page
 # A kernel whose page is gone (closed, reloaded: a page cannot shut its kernel down) is culled after
 # this long; kernels with a page still connected are never culled. A page that holds what someone
-# typed (a sign-in, a records form) keeps it a while for a dropped connection; read-only pages do not.
+# typed (a sign-in, a records form: every staff page) keeps it a while for a dropped connection;
+# read-only pages do not.
 CULL_KEEPING = 900
 CULL_READ_ONLY = 120
 MARKDOWN = "grader.markdown.ReferenceMarkdownRenderer"  # bare addresses end at Chinese punctuation
@@ -58,8 +65,9 @@ def voila_server(settings: Settings, courses: Path, port: int, page: str = "inde
     A pool pre-runs pages that need nothing from the request, so a reader does not wait for a
     kernel to start; course pages read their link, so they cannot. `refill_after`: seconds before
     a used pool kernel is replaced.
-    `cull_after`: seconds an abandoned kernel is kept (CULL_KEEPING / CULL_READ_ONLY). `token`: the
-    page is for staff only (Jupyter's token login; the address given out carries it)."""
+    `cull_after`: seconds an abandoned kernel is kept (CULL_KEEPING / CULL_READ_ONLY). `token`:
+    Jupyter's token login in front of the page as well (the address given out carries it); staff
+    pages need none, they ask for a staff account."""
     target = courses.resolve() / page if only_page else courses.resolve()
     argv = [str(BIN / "voila"), str(target),
             "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
@@ -85,7 +93,7 @@ def room_server(settings: Settings, port: int, *, sweep: float = 30.0) -> Server
     argv = [str(BIN / "qinglian"), "room", "--root", str(settings.root), "--port", str(port), "--sweep", f"{sweep:g}"]
     env = {**os.environ, DB_ENV: settings.db_url}
     base = f"http://127.0.0.1:{port}/"
-    return Server("考场（准考证号和考试码进入；监考页面需令牌，见工作区 .qinglian/room-staff-token）", argv,
+    return Server("考场（准考证号和考试码进入；监考页面用工作人员账号登录）", argv,
                   settings.root, env, [base, f"{base}proctor"], f"{base}static/room.css")
 
 
@@ -106,23 +114,32 @@ def install_staff_pages(root: Path, apps: Path) -> list[Path]:
     return [Path(shutil.copy2(apps / name, folder / name)) for name in STAFF_PAGES if (apps / name).exists()]
 
 
+def new_lab_token() -> str:
+    """JupyterLab's token for one run of `qinglian serve`: random, printed to the operator only."""
+    return secrets.token_urlsafe(24)
+
+
 def platform_servers(settings: Settings, courses: Path, apps: Path, port: int, lab_port: int, token: str,
                      programmes: Path = Path("exams/programmes")) -> list[Server]:
     """Courses on `port`, the exam room on the next, then each public page and each staff page on
-    its own port; formgrader on JupyterLab at `lab_port` (0: no JupyterLab and no staff pages).
-    The public and staff pages need nothing from the request, so each has a pool of kernels that
-    have already run it: a first view is served at once instead of after a kernel start."""
+    its own port, then the essay-marking service; formgrader on JupyterLab at `lab_port` behind
+    `token` (0: no JupyterLab, no staff pages and no marking). The public and staff pages need
+    nothing from the request, so each has a pool of kernels that have already run it: a first view
+    is served at once instead of after a kernel start."""
     servers = [voila_server(settings, courses, port), room_server(settings, port + 1)]
     content = (programmes, courses)
     servers += [voila_server(settings, apps, port + 2 + n, page, PAGE_NAMES[page], PUBLIC_POOL, only_page=True,
                              content=content, cull_after=CULL_READ_ONLY, refill_after=REFILL_AFTER)
                 for n, page in enumerate(PUBLIC_PAGES) if (apps / page).exists()]
     if lab_port:
+        from grader.marking.serving import marking_server  # it builds on this module's Server
+
         install_staff_pages(settings.root, apps)
-        servers += [voila_server(settings, apps, port + 2 + len(PUBLIC_PAGES) + n, page, PAGE_NAMES[page],
-                                 STAFF_POOL, only_page=True, content=content, token=token, refill_after=REFILL_AFTER,
-                                 cull_after=CULL_KEEPING if page == "records.ipynb" else CULL_READ_ONLY)
+        first_staff = port + 2 + len(PUBLIC_PAGES)
+        servers += [voila_server(settings, apps, first_staff + n, page, PAGE_NAMES[page], STAFF_POOL, only_page=True,
+                                 content=content, refill_after=REFILL_AFTER, cull_after=CULL_KEEPING)
                     for n, page in enumerate(STAFF_PAGES) if (apps / page).exists()]
+        servers.append(marking_server(settings, first_staff + len(STAFF_PAGES)))
         servers.append(lab_server(settings, lab_port, token, content))
     return servers
 
@@ -135,7 +152,7 @@ def lab_server(settings: Settings, port: int, token: str, content: tuple[Path, P
     argv.append(f"--VoilaExporter.markdown_renderer_class={MARKDOWN}")  # for a page opened in JupyterLab's Voila
     env = _kernel_env(settings, content)
     base = f"http://127.0.0.1:{port}"
-    return Server("评分与管理（JupyterLab / formgrader，需令牌）", argv, settings.root, env,
+    return Server("评分与管理（JupyterLab / formgrader，本次启动的令牌，只显示给启动者）", argv, settings.root, env,
                   [f"{base}/lab?token={token}", f"{base}/formgrader?token={token}"], f"{base}/login")
 
 

@@ -1,6 +1,7 @@
-"""What `qinglian serve` exposes: candidates and the public reach only their pages; staff pages and
-formgrader need the token; the workspace with every secret is its owner's alone. Addresses are
-given out only once every server answers."""
+"""What `qinglian serve` exposes: candidates and the public reach only their pages; staff pages ask
+for a staff account, formgrader needs this run's random token; no shared token is left anywhere;
+the workspace with every secret is its owner's alone. Addresses are given out only once every
+server answers."""
 
 from __future__ import annotations
 
@@ -11,9 +12,20 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import Engine
 
-from grader.serve import PUBLIC_PAGES, STAFF_PAGES, ServeError, Server, platform_servers, start_servers, stop_servers
+from grader.cli import main
+from grader.serve import (
+    PUBLIC_PAGES,
+    STAFF_PAGES,
+    ServeError,
+    Server,
+    new_lab_token,
+    platform_servers,
+    start_servers,
+    stop_servers,
+)
 from grader.settings import Settings
 from tests.browser import free_port, running
 
@@ -44,10 +56,12 @@ def test_no_public_server_serves_a_staff_page(settings: Settings, engine: Engine
     servers = platform_servers(settings, REPO / "courses", APPS, 9000, 9100, "t0ken")
     staff = [s for s in servers if any(page in _targets(s) for page in STAFF_PAGES)]
     public = [s for s in servers if "lab" not in s.argv and s not in staff]
-    assert not any("t0ken" in arg for s in public for arg in s.argv)
     assert not any(page in url for s in public for url in s.urls for page in STAFF_PAGES)
     assert sorted(t for s in staff for t in _targets(s)) == sorted(STAFF_PAGES)
-    assert all("--Voila.token=t0ken" in s.argv and s.urls[0].endswith("?token=t0ken") for s in staff)
+    assert "audit.ipynb" in STAFF_PAGES
+    # the token is JupyterLab's alone: the staff pages ask for an account, nobody else is given it
+    assert [s for s in servers if any("t0ken" in part for part in (*s.argv, *s.urls))] == [servers[-1]]
+    assert "lab" in servers[-1].argv
     assert all(len(_targets(s)) == 1 for s in staff)  # one page per server: nothing else of the folder
     assert sorted(p.name for p in (settings.root / "staff").iterdir()) == sorted(STAFF_PAGES)
 
@@ -63,8 +77,9 @@ def test_pages_that_need_nothing_from_the_request_are_pre_run_and_read_only_ones
         assert "--preheat_kernel=True" in by_page[page].argv, page
     culled = {t: next(a for a in s.argv if "cull_idle_timeout" in a).split("=")[1] for t, s in by_page.items()}
     keeping = next(a for a in courses.argv if "cull_idle_timeout" in a).split("=")[1]
-    assert culled["records.ipynb"] == keeping  # a half-filled records form survives a dropped connection
-    assert all(int(culled[p]) < int(keeping) for p in (*PUBLIC_PAGES, "item_analysis.ipynb"))
+    # a sign-in and a half-filled records form survive a dropped connection
+    assert all(culled[p] == keeping for p in STAFF_PAGES)
+    assert all(int(culled[p]) < int(keeping) for p in PUBLIC_PAGES)
 
 
 def _http_server(port: int, delay: float, name: str) -> Server:
@@ -107,19 +122,22 @@ def test_exam_room_server_refuses_every_other_page(settings: Settings, engine: E
         for page in (*STAFF_PAGES, *PUBLIC_PAGES):
             assert _status(f"http://127.0.0.1:{port + 1}/voila/render/{page}") in (403, 404)
         assert _status(room.urls[0]) == 200
-        assert _status(f"{room.urls[0]}api/proctor/seats?sitting=s") == 401  # the proctor's table needs the token
+        assert _status(f"{room.urls[0]}api/proctor/seats?sitting=s") == 401  # the proctor's table needs an account
+
+
+def test_no_shared_token_is_left_and_jupyterlabs_is_new_on_every_run() -> None:
+    tokens = {new_lab_token() for _ in range(3)}
+    assert len(tokens) == 3 and all(len(t) >= 32 for t in tokens)
+    served = CliRunner().invoke(main, ["serve", "--help"], terminal_width=200)
+    assert "qinglian-demo" not in served.output and "随机" in served.output
+    places = [REPO / "Makefile", *(REPO / "grader").rglob("*.py"), *APPS.glob("*.ipynb")]
+    assert [p.name for p in places if "qinglian-demo" in p.read_text(encoding="utf-8")] == []
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_staff_pages_need_the_token(settings: Settings, engine: Engine, tmp_path: Path) -> None:
+def test_formgrader_needs_this_runs_token(settings: Settings, engine: Engine, tmp_path: Path) -> None:
     port, lab_port = free_port(), free_port()
     servers = platform_servers(settings, REPO / "courses", APPS, port, lab_port, "t0ken")
-    records = next(s for s in servers if "records.ipynb" in _targets(s))
-    page = records.urls[0].split("?")[0]
-    with running(records, tmp_path / "records.log", records.ready_url, timeout=120):
-        assert _status(page) in (302, 403, 401) or "login" in _final_url(page)
-        assert _status(f"{page}?token=wrong") in (302, 403, 401) or "login" in _final_url(f"{page}?token=wrong")
-        assert _status(records.urls[0]) == 200
     lab = servers[-1]
     with running(lab, tmp_path / "lab.log", lab.ready_url, timeout=120):
         formgrader = f"http://127.0.0.1:{lab_port}/formgrader"
