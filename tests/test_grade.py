@@ -20,7 +20,7 @@ from grader.bank import load_banks
 from grader.blueprint import load_blueprint
 from grader.paper import Paper, draw_papers, paper_notebook
 from grader.paper.store import PaperKey, PaperKeys
-from grader.scoring import Verdict
+from grader.scoring import Verdict, blank_context
 
 DATA = Path(__file__).resolve().parent / "data"
 WHEN = datetime(2026, 3, 1, 9, 30)
@@ -31,7 +31,8 @@ def keys_of(paper: Paper) -> PaperKeys:
     """The keys as the gradebook hands them to autograde (grader.paper.store.load_keys)."""
     return PaperKeys(paper.assignment, paper.blueprint.title, paper.total_points, paper.blueprint.pass_mark,
                      tuple(PaperKey(e.position, e.name, e.item.id, e.item.type, e.points, e.item.letters,
-                                    e.item.key) for e in paper.items))
+                                    e.item.key, blank_context(e.item.stem) if e.item.type == "fill" else ("", ""))
+                           for e in paper.items))
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +49,7 @@ def keys(paper: Paper) -> PaperKeys:
 @pytest.fixture(scope="module")
 def released(paper: Paper) -> dict[str, Any]:
     """The paper as nbgrader releases it under qinglian's nbgrader_config.py."""
-    nb = paper_notebook(paper)
+    nb = nbformat.from_dict(paper_notebook(paper))
     resources: dict[str, Any] = {}
     for step in (ClearSolutions(code_stub={"python": ""}, text_stub=""), ComputeChecksums(), ClearHiddenTests(),
                  ComputeChecksums()):
@@ -121,6 +122,15 @@ def test_sloppy_spellings_of_the_keys_score_as_the_keys(released: dict[str, Any]
     graded = grade(hand_in(released, typed(sloppy)), layout, keys)
     assert [item.verdict for item in graded.items][:6] == [Verdict.CORRECT] * 6
     assert graded.auto_score == 12
+
+
+@pytest.mark.parametrize("answer", ["“清廉”", "《清廉》。", "务实、清廉", "坚持为民、务实、清廉", "「清 廉」"])
+def test_a_fill_answer_in_marks_or_repeating_the_words_beside_the_blank_scores(
+        released: dict[str, Any], layout: Layout, keys: PaperKeys, paper: Paper, answer: str) -> None:
+    fill = next(e for e in paper.items if e.item.type == "fill")
+    assert fill.item.stem.endswith("要坚持为民、务实、____。") and fill.item.key == ("清廉",)
+    graded = grade(hand_in(released, typed({fill.name: answer})), layout, keys)
+    assert next(i for i in graded.items if i.name == fill.name).verdict is Verdict.CORRECT
 
 
 def test_wrong_and_blank_answers_score_zero_and_an_untouched_essay_is_blank(

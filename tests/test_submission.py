@@ -35,7 +35,7 @@ def released_notebook(version: int) -> dict[str, Any]:
     (answer cells keep only `qNN = ""`, essays start empty, hidden tests removed, checksums recorded)."""
     items = load_banks([DATA / "banks" / "small.yaml"])
     papers = draw_papers(load_blueprint(DATA / "blueprints" / "small.yaml"), items)
-    nb = paper_notebook(papers[version])
+    nb = nbformat.from_dict(paper_notebook(papers[version]))
     resources: dict[str, Any] = {}
     for step in (ClearSolutions(code_stub={"python": ""}, text_stub=""), ClearOutput(), ComputeChecksums(),
                  ClearHiddenTests(), ClearMarkScheme(), ComputeChecksums()):
