@@ -56,22 +56,23 @@ class Staff:
         return staff if now < staff.expires else None
 
 
-def _admitted(actor: Actor, now: datetime, via: str) -> Staff:
-    authorize(actor, "sitting.watch")
+def _admitted(actor: Actor, now: datetime, via: str, action: str) -> Staff:
+    authorize(actor, action)
     assert actor.staff_id is not None
     return Staff(actor.staff_id, actor.name, actor.role, now + timedelta(hours=STAFF_HOURS), via)
 
 
-def staff_sign_in(session: Session, name: str, password: str, now: datetime) -> Staff:
+def staff_sign_in(session: Session, name: str, password: str, now: datetime, action: str = "sitting.watch") -> Staff:
     """A local account's name and password (wrong tries count towards its lockout: the caller
-    commits even on a refusal), if its role may watch a sitting."""
+    commits even on a refusal), if its role may do `action` (the proctor's page: watch a sitting;
+    the marking service passes its own)."""
     if not name.strip() or len(name) > MAX_NAME:
         raise StaffError(f"请填写工作人员账号的姓名（不超过 {MAX_NAME} 个字）")
-    return _admitted(sign_in(session, name, password[:256], now), now, LOCAL_VIA)
+    return _admitted(sign_in(session, name, password[:256], now), now, LOCAL_VIA, action)
 
 
-def hub_staff(session: Session, user: Mapping[str, object], now: datetime) -> Staff:
-    """The hub user (the model the hub's OAuth gave), if mapped to a staff account that may watch."""
+def hub_staff(session: Session, user: Mapping[str, object], now: datetime, action: str = "sitting.watch") -> Staff:
+    """The hub user (the model the hub's OAuth gave), if mapped to a staff account that may do `action`."""
     name = str(user.get("name", "")).strip()
     if not name:
         raise StaffError("JupyterHub 没有给出用户名")
@@ -79,7 +80,7 @@ def hub_staff(session: Session, user: Mapping[str, object], now: datetime) -> St
         actor = actor_for_hub_user(session, name)
     except StaffError as error:
         raise StaffError(f"{error}；不能进入监考页面，也可用工作人员账号的密码登录") from None
-    return _admitted(actor, now, HUB_VIA)
+    return _admitted(actor, now, HUB_VIA, action)
 
 
 def acting(session: Session, staff: Staff) -> Actor:
