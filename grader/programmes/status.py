@@ -145,7 +145,7 @@ def exam_step(spec: StepSpec, built: bool, results: Sequence[ExamScore], on: dat
     if spec.valid_months is not None:
         since = months_before(on, spec.valid_months)
         expired = [r for r in passing if r.at is not None and r.at.date() < since]
-        passing = [r for r in passing if r not in expired]
+        passing = [r for r in passing if r.at is None or r.at.date() >= since]  # the rest (not compared as values)
     if passing:
         r = min(passing, key=lambda r: (r.at or datetime.max, r.assignment))  # the first pass
         return StepStatus("exam", spec.label, True, r.at, _score_text(r))
