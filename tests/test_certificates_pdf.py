@@ -4,8 +4,10 @@ text and full facts inside, and the whole-file signature as a valid incremental 
 from __future__ import annotations
 
 import subprocess
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -100,6 +102,19 @@ def test_bytes_appended_after_the_file_signature_are_noticed(signed: tuple[bytes
     assert file_signature(b"%PDF-1.4 no signature here") is None
 
 
+def _same_page(ours: bytes, theirs: bytes, tmp_path: Path) -> None:
+    """Both PDFs draw the same pixels at 100 dpi and give the same text."""
+    pages = []
+    for name, data in (("ours", ours), ("theirs", theirs)):
+        (tmp_path / f"{name}.pdf").write_bytes(data)
+        _poppler("pdftoppm", "-png", "-r", "100", "-singlefile", str(tmp_path / f"{name}.pdf"), str(tmp_path / name))
+        pages.append(Image.open(tmp_path / f"{name}.png").convert("L"))
+    assert pages[0].size == pages[1].size
+    assert pages[0].tobytes() == pages[1].tobytes()
+    texts = [_poppler("pdftotext", "-layout", str(tmp_path / f"{name}.pdf"), "-").stdout for name in ("ours", "theirs")]
+    assert texts[0] == texts[1] and RARE_NAME in texts[0]
+
+
 def test_the_page_drawn_from_the_assembled_font_program_is_the_page_fpdf2s_own_subsetting_draws(
         signed: tuple[bytes, Certificate, str, Signer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from grader.certificates import embedding
@@ -112,12 +127,27 @@ def test_the_page_drawn_from_the_assembled_font_program_is_the_page_fpdf2s_own_s
         monkeypatch.setattr(embedding.BatchFontPDF, "output_bytes", lambda pdf: bytes(pdf.output()))
         theirs = render(cert, qr_text, batch)
     assert b"/MPDFAA+" in theirs and b"/MPDFAA+" not in ours  # fpdf2's subset tag: two different programs
-    pages = []
-    for name, data in (("ours", ours), ("theirs", theirs)):
-        (tmp_path / f"{name}.pdf").write_bytes(data)
-        _poppler("pdftoppm", "-png", "-r", "100", "-singlefile", str(tmp_path / f"{name}.pdf"), str(tmp_path / name))
-        pages.append(Image.open(tmp_path / f"{name}.png").convert("L"))
-    assert pages[0].size == pages[1].size
-    assert pages[0].tobytes() == pages[1].tobytes()
-    texts = [_poppler("pdftotext", "-layout", str(tmp_path / f"{name}.pdf"), "-").stdout for name in ("ours", "theirs")]
-    assert texts[0] == texts[1] and RARE_NAME in texts[0]
+    _same_page(ours, theirs, tmp_path)
+
+
+def test_paragraphs_set_from_cut_lines_are_drawn_as_fpdf2s_multi_cell_draws_them(
+        signed: tuple[bytes, Certificate, str, Signer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fpdf.enums import WrapMode
+
+    from grader.certificates import pdf
+
+    _, cert, qr_text, _ = signed
+    long_unit = replace(cert, facts=replace(cert.facts, unit="安阳市" + "纪委监委派驻第一纪检监察组" * 4))
+    font = CertificateFont(find_cjk_font())
+    with font.batch(page_texts(long_unit)) as batch:
+        ours = render(long_unit, qr_text, batch)
+        set_whole: list[str] = []
+
+        def whole(page: Any, width: float, height: float, text: str) -> None:
+            set_whole.append(text)
+            page.multi_cell(width, height, text, align="L", wrapmode=WrapMode.CHAR)
+
+        monkeypatch.setattr(pdf, "_paragraph", whole)
+        theirs = render(long_unit, qr_text, batch)
+    assert long_unit.facts.unit in set_whole
+    assert ours == theirs  # the very same bytes

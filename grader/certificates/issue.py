@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import islice
 from pathlib import Path
 
 from sqlalchemy import select
@@ -27,6 +28,7 @@ from grader.staff.roles import Actor, authorize
 
 _SERIAL_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud and typed from paper
 _CHUNK = 500
+RECORD_CHUNK = 100  # certificates written (rows and audit entries) at a time
 
 
 @dataclass(frozen=True)
@@ -79,9 +81,12 @@ def _refusal(font: CertificateFont, signer: Signer, facts: CertificateFacts, hel
 
 
 def issue_many(session: Session, signer: Signer, font: CertificateFont, facts: Sequence[CertificateFacts],
-               issued_by: Actor, now: datetime) -> Iterator[IssueOutcome]:
+               issued_by: Actor, now: datetime, checkpoint: Callable[[], None] | None = None,
+               ) -> Generator[IssueOutcome, None, None]:
     """Issue a certificate for each set of facts, in order, yielding each outcome. A person whose
-    rows (roster entry, results, gate records) the audit log does not vouch for gets none."""
+    rows (roster entry, results, gate records) the audit log does not vouch for gets none. Rows and
+    their audit entries are written a chunk at a time; `checkpoint` (the caller's commit, say) is
+    called after each chunk is written and before its outcomes are yielded."""
     from grader.audit.vouch import unvouched
 
     authorize(issued_by, "cert.issue")
@@ -103,21 +108,26 @@ def issue_many(session: Session, signer: Signer, font: CertificateFont, facts: S
     if not todo:
         return
     with font.batch(text for cert in todo for text in page_texts(cert)) as subset:
-        for cert, qr_text, pdf in made(signer, todo, subset):  # PDFs on every core, rows written here
-            yield IssueOutcome(cert.facts.person_id, cert.facts.programme,
-                               _record_one(session, cert, qr_text, pdf, issued_by, now))
+        made_ = made(signer, todo, subset)  # PDFs on every core, rows written here
+        while chunk := list(islice(made_, RECORD_CHUNK)):
+            issued = _record(session, chunk, issued_by, now)
+            if checkpoint is not None:
+                checkpoint()
+            yield from (IssueOutcome(i.person_id, i.programme, i) for i in issued)
 
 
-def _record_one(session: Session, cert: Certificate, qr_text: str, pdf: bytes, issued_by: Actor,
-                now: datetime) -> Issued:
+def _record(session: Session, made_: Sequence[tuple[Certificate, str, bytes]], issued_by: Actor,
+            now: datetime) -> list[Issued]:
+    """The rows of some certificates and their audit entries, written together."""
     from grader.audit.log import record
 
-    f = cert.facts
-    row = CertificateRow(serial=cert.serial, person_id=f.person_id, programme=f.programme, facts=cert.record(),
-                         payload=qr_text, key_id=cert.key_id, pdf=pdf, issued_at=now, issued_by=issued_by.name)
-    session.add(row)
-    record(session, issued_by, "cert.issue", [row], now)
-    return Issued(cert.serial, f.person_id, f.programme, f.name, qr_text, pdf)
+    rows = [CertificateRow(serial=cert.serial, person_id=cert.facts.person_id, programme=cert.facts.programme,
+                           facts=cert.record(), payload=qr_text, key_id=cert.key_id, pdf=pdf, issued_at=now,
+                           issued_by=issued_by.name) for cert, qr_text, pdf in made_]
+    session.add_all(rows)
+    record(session, issued_by, "cert.issue", rows, now)
+    return [Issued(cert.serial, cert.facts.person_id, cert.facts.programme, cert.facts.name, qr_text, pdf)
+            for cert, qr_text, pdf in made_]
 
 
 def pdf_name(issued: Issued) -> str:
@@ -153,10 +163,10 @@ class Batch:
 
 
 def issue_certificates(session: Session, root: Path, selection: Selection, sources: Sources, issued_by: Actor,
-                       now: datetime) -> Batch:
+                       now: datetime, checkpoint: Callable[[], None] | None = None) -> Batch:
     """`qinglian cert issue`: everyone selected who has earned the certificate gets one; the
     others are outcomes saying why not. Keys, font and eligibility problems raise before anything
-    is issued."""
+    is issued. `checkpoint` as for issue_many."""
     from grader.certificates.fonts import find_cjk_font
     from grader.certificates.keys import load_signer
 
@@ -177,6 +187,6 @@ def issue_certificates(session: Session, root: Path, selection: Selection, sourc
 
     def outcomes() -> Iterator[IssueOutcome]:
         yield from (IssueOutcome(n.person_id, n.programme, None, n.reason) for n in refused)
-        yield from issue_many(session, signer, font, facts, issued_by, now)
+        yield from issue_many(session, signer, font, facts, issued_by, now, checkpoint)
 
     return Batch(len(ids), outcomes())

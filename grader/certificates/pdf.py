@@ -14,6 +14,7 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import lru_cache
 from typing import Any
 
 from grader.certificates.fonts import BatchFont
@@ -76,10 +77,29 @@ def page_texts(cert: Certificate) -> list[str]:
     return ["证　书", cert.programme.heading, _statement(cert), _basis(cert), _CAPTION, "（盖章）", *rows]
 
 
-def render(cert: Certificate, qr_text: str, font: BatchFont) -> bytes:
-    """The unsigned PDF: one A4 page, the font embedded, the QR text and full facts inside."""
+_cut: dict[tuple[str, float, float], list[str]] = {}  # (text, width, size) -> its lines, per process
+
+
+def _paragraph(pdf: Any, width: float, height: float, text: str) -> None:
+    """What multi_cell(width, height, text) draws left-aligned, wrapping at any character, from the
+    lines cut the first time the text is set at this width and size: the fixed texts are set the same
+    way on every page, and fpdf2's line breaking takes time that grows with the square of a line."""
     from fpdf.enums import WrapMode
 
+    key = (text, width, pdf.font_size_pt)
+    if key not in _cut:
+        if len(_cut) > 10_000:
+            _cut.clear()
+        _cut[key] = pdf.multi_cell(width, height, text, align="L", wrapmode=WrapMode.CHAR, dry_run=True,
+                                   output="LINES")
+    x = pdf.get_x()
+    for line in _cut[key]:
+        pdf.set_x(x)
+        pdf.cell(width, height, line, new_x="LEFT", new_y="NEXT")
+
+
+def render(cert: Certificate, qr_text: str, font: BatchFont) -> bytes:
+    """The unsigned PDF: one A4 page, the font embedded, the QR text and full facts inside."""
     from grader.certificates.embedding import BatchFontPDF
 
     pdf = BatchFontPDF(font.outlines, format="A4", unit="mm")
@@ -106,27 +126,27 @@ def render(cert: Certificate, qr_text: str, font: BatchFont) -> bytes:
     pdf.set_text_color(0, 0, 0)
     pdf.set_font(_FONT, size=15)
     pdf.set_xy(28, 78)
-    pdf.multi_cell(154, 9, _statement(cert), align="L", wrapmode=WrapMode.CHAR)
+    _paragraph(pdf, 154, 9, _statement(cert))
     y = pdf.get_y() + 8
     for label, value in _facts_rows(cert):
         pdf.set_font(_FONT, size=12)
         pdf.set_xy(32, y)
         pdf.cell(28, 8, label)
         pdf.set_xy(62, y)
-        pdf.multi_cell(116, 8, value, align="L", wrapmode=WrapMode.CHAR)
+        _paragraph(pdf, 116, 8, value)
         y = pdf.get_y() + 1.5
     pdf.set_font(_FONT, size=9)
     pdf.set_xy(28, max(y + 4, 196))
-    pdf.multi_cell(154, 5, _basis(cert), align="L", wrapmode=WrapMode.CHAR)
+    _paragraph(pdf, 154, 5, _basis(cert))
     pdf.set_font(_FONT, size=12)
     pdf.set_xy(28, 236)
     pdf.cell(90, 8, cert.issuer)
     pdf.set_xy(28, 245)
     pdf.cell(90, 8, f"{chinese_date(cert.issued_on)}　（盖章）")
-    pdf.image(_qr_png(qr_text), x=146, y=214, w=42, h=42)
+    _draw_qr(pdf, qr_text, x=146, y=214, size=42)
     pdf.set_font(_FONT, size=7)
     pdf.set_xy(28, 262)
-    pdf.multi_cell(160, 4, _CAPTION, align="L", wrapmode=WrapMode.CHAR)
+    _paragraph(pdf, 160, 4, _CAPTION)
     pdf.embed_file(bytes=canonical(cert.record()), basename=ATTACHMENT, mime_type="application/json",
                    desc="证书的全部事实（规范编码）", compress=True)
     missing = [chr(c) for font in pdf.fonts.values() for c in getattr(font, "missing_glyphs", [])]
@@ -139,16 +159,33 @@ def render(cert: Certificate, qr_text: str, font: BatchFont) -> bytes:
 # all eight) was a sixth of the time of a certificate. For these payloads (base64 text of one
 # length) the scoring picks mask 2 most often, so it is used for every code.
 QR_MASK = 2
+_QR_BORDER = 2  # modules of white around the code
+_DARK_RUN = re.compile(b"\x01+")
 
 
-def _qr_png(text: str) -> io.BytesIO:
+def _draw_qr(pdf: Any, text: str, x: float, y: float, size: float) -> None:
+    """The QR code as filled squares in the page's own drawing (one path, each row's dark runs):
+    sharp at any zoom or printer resolution, where an image scaled up is smoothed."""
     import segno
 
-    buffer = io.BytesIO()
-    code = segno.make(text, error="m", micro=False, mask=QR_MASK)
-    code.save(buffer, kind="png", scale=1, border=2)  # a pixel a module: the page scales it up
-    buffer.seek(0)
-    return buffer
+    rows = segno.make(text, error="m", micro=False, mask=QR_MASK).matrix
+    lefts, widths, tops = _qr_grid(len(rows), x, y, size, pdf.k, pdf.h)
+    boxes = [f"{lefts[run.start()]} {top} {widths[run.end() - run.start()]} re"
+             for top, row in zip(tops, rows, strict=True) for run in _DARK_RUN.finditer(bytes(row))]
+    pdf.set_fill_color(0, 0, 0)
+    pdf._out("\n".join(boxes) + "\nf")
+
+
+@lru_cache(maxsize=8)
+def _qr_grid(count: int, x: float, y: float, size: float, k: float, page_height: float,
+             ) -> tuple[list[str], list[str], list[str]]:
+    """Where column c starts, how wide (and high) a run of n modules is, where row r's top is: in
+    points, as the page's drawing writes them."""
+    module = size / (count + 2 * _QR_BORDER)
+    lefts = [f"{(x + (c + _QR_BORDER) * module) * k:.3f}" for c in range(count)]
+    widths = [f"{n * module * k:.3f} {-module * k:.3f}" for n in range(count + 1)]
+    tops = [f"{(page_height - y - (r + _QR_BORDER) * module) * k:.3f}" for r in range(count)]
+    return lefts, widths, tops
 
 
 def _trailer_value(trailer: bytes, key: bytes) -> bytes:

@@ -8,12 +8,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 from grader.cli.edge import Failure, acting, console, db_option, progress_bar, root_option, transaction
 from grader.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 T = TypeVar("T")
 PROGRAMME_CHOICE = click.Choice(["induction", "promotion_test", "promotion_gate"])
@@ -96,6 +99,25 @@ def cert() -> None:
     """证书：签发、离线核验、吊销、吊销列表。"""
 
 
+@contextmanager
+def _committing_chunks(settings: Settings) -> Iterator[Session]:
+    """A session whose work is committed by the library's checkpoints (a chunk of certificates at a
+    time) and at the end; an error rolls back only the chunk under way."""
+    from sqlalchemy.orm import Session
+
+    from grader.gradebook.database import migrate
+    from grader.gradebook.engine import connect
+
+    engine = connect(settings.db_url)
+    try:
+        migrate(engine)
+        with Session(engine) as session:
+            yield session
+            session.commit()
+    finally:
+        engine.dispose()
+
+
 @cert.command("issue")
 @click.option("--person", default=None, help="人员编号")
 @click.option("--sitting", default=None, help="场次：为场次中的全部考生签发")
@@ -116,16 +138,20 @@ def cert_issue(person: str | None, sitting: str | None, unit: str | None, progra
     from grader.certificates.issue import Selection, issue_certificates, write_pdfs
 
     settings = Settings.resolve(root, db_url)
-    with _failing(), transaction(settings) as session:
+    folder = out or settings.root / "certificates"
+    outcomes = []
+    with _failing(), _committing_chunks(settings) as session:
         batch = issue_certificates(session, settings.root, Selection(person, sitting, unit, programme),
-                                   Sources(programmes, courses), acting(session), datetime.now())
-        outcomes = list(progress_bar(batch.outcomes, batch.total, "签发", at_least=20))
+                                   Sources(programmes, courses), acting(session), datetime.now(),
+                                   checkpoint=session.commit)
+        for outcome in progress_bar(batch.outcomes, batch.total, "签发", at_least=20):
+            if outcome.issued is not None:  # committed with its chunk: its file is written now
+                write_pdfs([outcome.issued], folder)
+            outcomes.append(outcome)
     issued = [o.issued for o in outcomes if o.issued is not None]
-    paths = write_pdfs(issued, out or settings.root / "certificates")
     for outcome in outcomes:
         click.echo(str(outcome))
-    folder = paths[0].parent if paths else "—"
-    console.print(f"签发 {len(issued)} 份，未签发 {len(outcomes) - len(issued)} 人；PDF 在 {folder}")
+    console.print(f"签发 {len(issued)} 份，未签发 {len(outcomes) - len(issued)} 人；PDF 在 {folder if issued else '—'}")
     sys.exit(0 if issued or not outcomes else 1)
 
 
