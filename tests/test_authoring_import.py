@@ -195,6 +195,16 @@ def test_a_word_file_in_the_common_layout_is_read_question_by_question() -> None
     assert essay.rubric == RUBRIC
 
 
+def test_a_word_files_numbered_ids_are_checked_against_the_banks_beside_it(tmp_path: Path) -> None:
+    path = DATA / "trainer.docx"
+    sheet = importing.read_rows(path, area="prison")
+    result = importing.check_rows(path, sheet, bank_id="jcf-word", existing={"jcf-word-003": "b.yaml:9"})
+    said = [str(p).removeprefix(f"{path}: ") for p in result.problems]
+    assert said[-1] == ("第 3 题（“根据《中华人民共和国监察法》第六条，国家监察工作…”） 题号: "
+                        "题号 'jcf-word-003' 已在 b.yaml:9 使用（题号在全部题库中唯一）")
+    assert "jcf-word-003" not in [r.id for r in result.bank.records]
+
+
 def test_word_automatic_numbering_is_refused_with_a_way_out(tmp_path: Path) -> None:
     import docx
 

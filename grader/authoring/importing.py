@@ -72,10 +72,19 @@ def _bank_id(file: str, given: str, found: str, fallback: str) -> tuple[str, lis
     return bank_id, [RowProblem(file, "题库", "题库编号", message)]
 
 
-def _duplicates(file: str, sheet: SheetRows, existing: Mapping[str, str]) -> dict[int, RowProblem]:
+def _numbered(sheet: SheetRows, bank_id: str) -> list[tuple[int, dict[str, object]]]:
+    """The rows, those of a format that numbers its questions given <bank>-<number> where they have no 题号."""
+    if not sheet.numbered:
+        return list(sheet.rows)
+    return [(number, cells if clean(cells.get("题号")) else {**cells, "题号": f"{bank_id}-{number:03d}"})
+            for number, cells in sheet.rows]
+
+
+def _duplicates(file: str, sheet: SheetRows, rows: list[tuple[int, dict[str, object]]],
+                existing: Mapping[str, str]) -> dict[int, RowProblem]:
     first: dict[str, int] = {}
     found: dict[int, RowProblem] = {}
-    for number, cells in sheet.rows:
+    for number, cells in rows:
         item_id = clean(cells.get("题号"))
         if not item_id:
             continue
@@ -96,12 +105,11 @@ def check_rows(path: Path, sheet: SheetRows, *, bank_id: str = "", title: str = 
     file = str(path)
     chosen, problems = _bank_id(file, bank_id, sheet.bank_id, fallback_id or path.stem)
     problems = [*sheet.problems, *problems]
-    duplicates = _duplicates(file, sheet, existing or {})
+    rows = _numbered(sheet, chosen)
+    duplicates = _duplicates(file, sheet, rows, existing or {})
     records: list[Record] = []
     places, names = dict(sheet.places), dict(sheet.names)
-    for number, cells in sheet.rows:
-        if sheet.numbered and not clean(cells.get("题号")):
-            cells = {**cells, "题号": f"{chosen}-{number:03d}"}
+    for number, cells in rows:
         place = places.get(number, f"第 {number} {sheet.unit}")
         record, said = check_row(number, cells, chosen, file, place)
         said = [dataclasses.replace(p, column=names.get(p.column, p.column)) for p in said]
@@ -126,7 +134,7 @@ def write_yaml(result: ImportResult, target: Path) -> None:
     try:
         written = bank_lib.check_banks([temporary])
         if written.problems:  # a bug here: every row was checked by the same rules
-            raise UnsupportedFile("\n".join(str(p) for p in written.problems))
+            raise RuntimeError("\n".join(str(p) for p in written.problems))
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
