@@ -1,17 +1,25 @@
-"""Releases are nbgrader's generate_assignment output, and no key ever leaves the server."""
+"""Releases are exactly nbgrader's generate_assignment output, made directly, and no key ever leaves the server."""
 
 from __future__ import annotations
 
+import copy
 import json
+import os
 from pathlib import Path
+from typing import Any
 
+import nbformat
 import pytest
 from nbgrader.api import Gradebook
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from grader.bank import load_banks
+from grader.blueprint import load_blueprint
+from grader.paper import draw_papers, paper_notebook
+from grader.paper.notebook import notebook_json
 from grader.paper.store import load_keys, source_path
-from grader.release import ReleaseError, key_leaks, release, release_path
+from grader.release import ReleaseError, ReleaseRules, key_leaks, release, release_path, released_notebook
 from grader.settings import Settings
 
 
@@ -115,7 +123,7 @@ def test_an_nbgrader_option_the_direct_release_does_not_follow_is_refused(settin
     config = settings.root / "nbgrader_config.py"
     config.write_text(config.read_text(encoding="utf-8") + 'c.IncludeHeaderFooter.header = "header.ipynb"\n',
                       encoding="utf-8")
-    with pytest.raises(ReleaseError, match="IncludeHeaderFooter.header"):
+    with pytest.raises(ReleaseError, match=r"IncludeHeaderFooter\.header"):
         _release(engine, settings, released[0])
 
 
@@ -129,3 +137,65 @@ def test_the_workspace_text_stub_is_what_an_essay_cell_is_released_with(settings
     nb = json.loads(release_path(settings.root, released[0]).read_text(encoding="utf-8"))
     essays = [c for c in nb["cells"] if c["cell_type"] == "markdown" and c["metadata"]["nbgrader"]["solution"]]
     assert essays and all("".join(c["source"]) == "请在此作答" for c in essays)
+
+
+# ---- the released notebook, pure (grader.release.released_notebook) ----
+
+DATA = Path(__file__).resolve().parent / "data"
+RELEASE_GOLDEN = DATA / "golden" / "small-paper-release.ipynb"
+QINGLIAN_RULES = ReleaseRules(course_id="qinglian", code_stub="", text_stub="")  # what `qinglian init` configures
+
+
+def _small_source() -> dict[str, Any]:
+    items = load_banks([DATA / "banks" / "small.yaml"])
+    return paper_notebook(draw_papers(load_blueprint(DATA / "blueprints" / "small.yaml"), items)[0])
+
+
+def test_the_small_papers_release_matches_its_golden_notebook() -> None:
+    """Regenerate with QINGLIAN_UPDATE_GOLDEN=1 (see /work/notes/golden.md), then review the diff."""
+    released, _ = released_notebook(_small_source(), QINGLIAN_RULES)
+    text = notebook_json(released) + "\n"
+    if os.environ.get("QINGLIAN_UPDATE_GOLDEN") == "1":
+        RELEASE_GOLDEN.write_text(text, encoding="utf-8")
+    assert text == RELEASE_GOLDEN.read_text(encoding="utf-8"), (
+        f"{RELEASE_GOLDEN} differs; if the change is intended, rerun with QINGLIAN_UPDATE_GOLDEN=1")
+
+
+def test_the_release_is_what_nbgraders_own_preprocessors_make_of_the_source() -> None:
+    """nbgrader's generate_assignment steps, run in this process on the same source: the same notebook
+    and the same checksums (the full command is compared in tests/test_nbgrader_compat.py)."""
+    from nbgrader.preprocessors import (
+        ClearHiddenTests,
+        ClearMarkScheme,
+        ClearOutput,
+        ClearSolutions,
+        ComputeChecksums,
+        LockCells,
+    )
+
+    source = _small_source()
+    nb = nbformat.from_dict(copy.deepcopy(source))
+    resources: dict[str, Any] = {}
+    for step in (LockCells(), ClearSolutions(code_stub={"python": ""}, text_stub=""), ClearOutput(),
+                 ComputeChecksums(), ClearHiddenTests(), ClearMarkScheme(), ComputeChecksums()):
+        nb, resources = step.preprocess(nb, resources)
+    ours, saved = released_notebook(source, QINGLIAN_RULES)
+    assert notebook_json(ours) == nbformat.writes(nb)
+    assert [c.name for c in saved.source] == [c["metadata"]["nbgrader"]["grade_id"] for c in ours["cells"]]
+    hidden = {c.name: c for c in saved.source if c.name.endswith("-test")}
+    assert hidden and all("BEGIN HIDDEN TESTS" in c.source for c in hidden.values())  # nbgrader keeps them
+    assert {c.name for c in saved.grade} == {n for n in hidden} | {
+        c["metadata"]["nbgrader"]["grade_id"] for c in ours["cells"] if c["cell_type"] == "markdown"
+        and c["metadata"]["nbgrader"].get("grade")}
+
+
+@pytest.mark.parametrize(("broken", "message"), [
+    ("### BEGIN SOLUTION", "缺少 END SOLUTION"),
+    ("### BEGIN HIDDEN TESTS", "缺少 END HIDDEN TESTS"),
+])
+def test_an_unclosed_region_is_refused_as_nbgrader_refuses_it(broken: str, message: str) -> None:
+    source = _small_source()
+    cell = next(c for c in source["cells"] if broken.split()[-1] in c["source"] and broken in c["source"])
+    cell["source"] = cell["source"].replace(broken.replace("BEGIN", "END"), "")
+    with pytest.raises(ReleaseError, match=message):
+        released_notebook(source, QINGLIAN_RULES)
