@@ -77,6 +77,7 @@ BAD_ROWS: dict[str, tuple[dict[str, Any], list[str]]] = {
     "missing document": ({"出处文件": None}, ["第 3 行 出处文件: 不能为空"]),
     "points as words": ({"分值": "两分"}, ["第 3 行 分值: 应为正数，而不是 '两分'"]),
     "points zero": ({"分值": 0}, ["第 3 行 分值: 应为正数，而不是 0"]),
+    "points not a number": ({"分值": "nan"}, ["第 3 行 分值: 应为正数，而不是 'nan'"]),
     "points missing": ({"分值": None}, ["第 3 行 分值: 不能为空（填正数，如 2）"]),
     "unknown area": ({"内容领域": "廉政"}, [
         "第 3 行 内容领域: 未知内容领域 '廉政'（可用 党校和行政学院（理想信念教育）、烈士陵园（革命传统教育）、"
@@ -122,6 +123,12 @@ def test_an_area_may_be_typed_as_its_label_its_short_name_or_its_code(tmp_path: 
     path = _filled(tmp_path, [{**GOOD_ROW, "内容领域": typed, "题型": " 单选题 ", "用途": "考试题"}])
     result = importing.check_rows(path, importing.read_rows(path))
     assert result.problems == () and result.bank.records[0].area == area
+
+
+def test_points_typed_as_text_or_in_full_width_digits_are_read_as_numbers(tmp_path: Path) -> None:
+    path = _filled(tmp_path, [{**GOOD_ROW, "分值": "１.5"}, {**GOOD_ROW, "题号": "jcf-x-002", "分值": " 3 "}])
+    result = importing.check_rows(path, importing.read_rows(path))
+    assert result.problems == () and [r.points for r in result.bank.records] == [1.5, 3.0]
 
 
 def test_rows_after_blank_rows_keep_the_numbers_excel_shows(tmp_path: Path) -> None:

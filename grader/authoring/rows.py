@@ -6,6 +6,7 @@ grader.bank's messages is said again in the spreadsheet's words: `题库.xlsx: �
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -100,9 +101,10 @@ def _points(cell: object, text: str) -> object:
     if isinstance(cell, int | float) and not isinstance(cell, bool):
         return cell
     try:
-        return float(unicodedata.normalize("NFKC", text))
+        number = float(unicodedata.normalize("NFKC", text))
     except ValueError:
         return text
+    return number if math.isfinite(number) else text  # "nan", "inf" are words, as in YAML
 
 
 def to_raw(row: int, cells: Mapping[str, object]) -> LocatedDict:
