@@ -101,6 +101,33 @@ def best_results(programme: str | None, start: datetime | None, end: datetime | 
     return query
 
 
+def counted_results(students: Students | None = None) -> Select[Any]:
+    """Every current result that counts, one row each: (student, programme, percentage, passed,
+    submitted_at), with graders' marks; the percentage and the pass are the SQL expressions
+    best_results aggregates, so a maximum taken of them in Python is the same number."""
+    manual = manual_marks(students)
+    score = ResultRow.auto_score + func.coalesce(manual.c.added, 0.0)
+    query = (select(ResultRow.student_id.label("student"), PaperRow.programme.label("programme"),
+                    (score * 100.0 / ResultRow.max_score).label("percent"),
+                    case((score >= PaperRow.pass_mark, 1), else_=0).label("passed"),
+                    ResultRow.submitted_at.label("at"))
+             .join(PaperRow, PaperRow.assignment == ResultRow.assignment)
+             .outerjoin(manual, (manual.c.assignment == ResultRow.assignment)
+                        & (manual.c.student == ResultRow.student_id))
+             .where(ResultRow.current, ResultRow.max_score > 0))
+    return query if students is None else query.where(ResultRow.student_id.in_(students))
+
+
+def band_of(best: float, edges: Sequence[float] = BIN_EDGES) -> int:
+    """band() in Python: the same comparisons of the same number."""
+    return next((index for index, edge in enumerate(edges[1:]) if best < edge), len(edges) - 1)
+
+
+def period_keys(at: datetime) -> tuple[tuple[str, str], ...]:
+    """(span, key) of a submission time: what bucket() gives in SQL (its ISO text's prefix on SQLite)."""
+    return (("year", f"{at:%Y}"), ("quarter", f"{at:%Y}-Q{(at.month + 2) // 3}"), ("month", f"{at:%Y-%m}"))
+
+
 def bucket(dialect: str, span: str) -> ColumnElement[str]:
     """The period key ("2025", "2025-Q1", "2025-03") of a result's submission time, in SQL."""
     at = ResultRow.submitted_at

@@ -10,14 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, func, literal, select
+from sqlalchemy import Table, delete, func, select
 from sqlalchemy.orm import Session
 
-from grader.gradebook.models import PersonRow, ResultRow
-from grader.summary.count import Students, best_results, bucket
+from grader.gradebook.models import PersonRow
+from grader.summary.count import Students, band_of, counted_results, period_keys
 from grader.summary.tables import (
     CITY_ROW,
-    SPANS,
     ExamineesSummaryRow,
     PersonSummaryRow,
     StaleSummaryRow,
@@ -52,23 +51,24 @@ UnitKey = tuple[str, str, str, int]  # unit, period key, programme, band
 
 
 def fresh_lines(session: Session, students: Students | None = None) -> list[Line]:
-    """Every summary line of these people (None: everyone) counted from the raw rows; people not
-    on the roster have none."""
-    dialect = session.get_bind().dialect.name
+    """Every summary line of these people (None: everyone) counted from the raw rows: one read of
+    their counted results, then per programme and period the best, the pass, the count, the last
+    (as best_results groups them). People not on the roster have none."""
+    counted = counted_results(students).subquery()
+    rows = session.execute(select(counted.c.student, counted.c.programme, PersonRow.unit, counted.c.percent,
+                                  counted.c.passed, counted.c.at).join(PersonRow, PersonRow.id == counted.c.student))
+    groups: dict[tuple[str, str, str, str, str], list[tuple[float, bool, datetime | None]]] = {}
+    for person, programme, unit, percent, passed, at in rows:
+        entry = (float(percent), bool(passed), at)
+        groups.setdefault((person, "", programme, "all", unit), []).append(entry)
+        for span, key in period_keys(at) if at is not None else ():
+            groups.setdefault((person, key, programme, span, unit), []).append(entry)
     lines = []
-    for span in SPANS:
-        group = () if span == "all" else (bucket(dialect, span).label("period"),)
-        query = best_results(None, None, None, *group, students=students)
-        if span != "all":
-            query = query.where(ResultRow.submitted_at.is_not(None))
-        best = query.subquery()
-        key = best.c.period if group else literal("")
-        rows = session.execute(select(best.c.student, key, best.c.programme, PersonRow.unit, best.c.best,
-                                      best.c.band, best.c.passed, best.c.attempts, best.c.last)
-                               .join(PersonRow, PersonRow.id == best.c.student))
-        lines += [Line(person, str(period), programme, span, unit, float(value), int(band_), bool(passed),
-                       int(attempts), last)
-                  for person, period, programme, unit, value, band_, passed, attempts, last in rows]
+    for (person, key, programme, span, unit), entries in groups.items():
+        best = max(percent for percent, _, _ in entries)
+        times = [at for _, _, at in entries if at is not None]
+        lines.append(Line(person, key, programme, span, unit, best, band_of(best), any(p for _, p, _ in entries),
+                          len(entries), max(times) if times else None))
     return lines
 
 
