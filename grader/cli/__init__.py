@@ -16,7 +16,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("exams:init", "创建工作区（nbgrader 课程目录与成绩库）。"),
     "bank": ("exams:bank", "题库。"),
     "paper": ("exams:paper", "试卷。"),
-    "release": ("exams:release", "发布试卷：去掉答案与隐藏测试（nbgrader generate_assignment）。"),
+    "release": ("exams:release",
+                "发布试卷：去掉答案与隐藏测试，登记到 nbgrader 成绩库（与 nbgrader generate_assignment 结果相同）。"),
     "autograde": ("exams:autograde", "评分 submitted/*/ASSIGNMENT/ 下的全部答卷（只读取答案，从不执行）。"),
     "export": ("exams:export", "导出成绩（CSV，UTF-8 BOM，Excel 可直接打开）。"),
     "demo": ("exams:demo", "建立演示工作区：名单与单位、两套试卷（A/B "
