@@ -39,7 +39,8 @@ REPO = Path(__file__).resolve().parent.parent
 MEASURED = Path(grader.__file__).resolve().parent.parent  # the checkout whose pages, courses and programmes are served
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-CONTENT = {"records.ipynb": ".ql-records .ql-search input", "item_analysis.ipynb": ".ql-item-analysis .ql-paper select",
+# what a visitor sees first: the staff pages show only their sign-in until a staff account signs in
+CONTENT = {"records.ipynb": ".ql-records input", "item_analysis.ipynb": ".ql-staff-name input",
            "scoreboard.ipynb": ".ql-scoreboard", "certificates.ipynb": ".ql-certificates-app",
            "index.ipynb": ".ql-sign-in", "floor.ipynb": ".ql-floor", "floor_show.ipynb": ".ql-floor"}
 FLOOR = {"cells": [{"cell_type": "code", "execution_count": None, "id": "floor", "metadata": {}, "outputs": [],
