@@ -12,8 +12,11 @@ Who counts, and with which result — the same rule everywhere:
   grader.records.exam_scores counts them for a programme's status; an essay still waiting for a
   grader adds nothing yet.
 
-The heavy work is one GROUP BY in the database (per unit and score band); rolling units up into
-their parents, ranking and the distribution are then done on those few hundred rows."""
+The figures come from summary tables kept up to date as results, marks and the roster change
+(grader.summary: per person, per unit and score band, per period), so a question reads a few
+hundred rows at a million attempts; grader.scoreboard.recount counts the same from the raw rows
+(what the summaries are checked against). Rolling units up into their parents, ranking and the
+distribution are then done on those rows."""
 
 from grader.scoreboard.model import (
     ALL_TIME,
