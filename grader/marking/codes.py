@@ -22,8 +22,13 @@ def marking_secret(root: Path) -> bytes:
 
 
 def code_for(secret: bytes, assignment: str, student_id: str, length: int = LENGTH) -> str:
-    digest = hmac.new(secret, f"{assignment}\0{student_id}".encode(), hashlib.sha256).digest()
-    number = int.from_bytes(digest, "big")
+    return _code(hmac.new(secret, digestmod=hashlib.sha256), assignment, student_id, length)
+
+
+def _code(keyed: hmac.HMAC, assignment: str, student_id: str, length: int) -> str:
+    mac = keyed.copy()
+    mac.update(f"{assignment}\0{student_id}".encode())
+    number = int.from_bytes(mac.digest()[:8], "big")  # 64 bits: enough for the longest code lengthening gives
     symbols = []
     for _ in range(length):
         number, index = divmod(number, len(ALPHABET))
@@ -37,7 +42,8 @@ def codes_for(secret: bytes, assignment: str, students: Iterable[str]) -> dict[s
     students = list(dict.fromkeys(students))
     length = LENGTH
     while True:
-        codes = {s: code_for(secret, assignment, s, length) for s in students}
+        keyed = hmac.new(secret, digestmod=hashlib.sha256)
+        codes = {s: _code(keyed, assignment, s, length) for s in students}
         if len(set(codes.values())) == len(codes):
             return codes
         length += 2

@@ -29,6 +29,7 @@ from grader.marking.queue import (
     MarkingError,
     Setting,
     answer_rows,
+    candidates,
     decide,
     essay,
     setting_of,
@@ -99,14 +100,19 @@ def _hold(session: Session, grade_id: str) -> None:
                     .values(needs_manual_grade=nb.grade.c.needs_manual_grade))
 
 
-def _find(session: Session, secret: bytes, item: EssayItem, code: str) -> AnswerRow:
-    rows = answer_rows(session, item)
-    codes = codes_for(secret, item.assignment, [r.student_id for r in rows])
+def _find(session: Session, secret: bytes, item: EssayItem, code: str) -> str:
+    """The candidate whose answer has this code."""
+    codes = codes_for(secret, item.assignment, candidates(session, item))
     wanted = normal_code(code)
-    found = next((r for r in rows if codes[r.student_id] == wanted), None)
+    found = next((student for student, their in codes.items() if their == wanted), None)
     if found is None:
         raise MarkingError(f"试卷 {item.assignment} {item.name} 没有匿名编号为 {code} 的答卷")
     return found
+
+
+def _answer(session: Session, item: EssayItem, student_id: str) -> AnswerRow:
+    (row,) = answer_rows(session, item, student_id)
+    return row
 
 
 def _round_for(row: AnswerRow, setting: Setting, actor: Actor) -> int:
@@ -172,14 +178,13 @@ def mark_answer(session: Session, actor: Actor, root: Path, secret: bytes, assig
     item = essay(session, root, assignment, name)
     comment = comment.strip()
     _check(score, comment, item)
-    found = _find(session, secret, item, code)
-    _hold(session, found.grade_id)
-    row = _find(session, secret, item, code)  # read again now that it is held
+    student = _find(session, secret, item, code)
+    _hold(session, _answer(session, item, student).grade_id)
+    row = _answer(session, item, student)  # read again now that it is held
     setting = setting_of(session, assignment)
     round_ = _round_for(row, setting, actor)
     _write_mark(session, actor, row, item, round_, score, comment, now)
     session.flush()
-    marks = next(r.marks for r in answer_rows(session, item) if r.student_id == row.student_id)
-    decision = decide(marks, setting)
+    decision = decide(_answer(session, item, student).marks, setting)
     _record(session, actor, row, decision, now)
     return Marked(normal_code(code), round_, score, decision)

@@ -189,20 +189,24 @@ def _mark(row: EssayMarkRow) -> Mark:
     return Mark(row.round, row.marker_id, row.marker, row.score, row.comment, row.marked_at)
 
 
-def marks_of(session: Session, assignment: str, item: str | None = None) -> dict[tuple[str, str], list[Mark]]:
+def marks_of(session: Session, assignment: str, item: str | None = None,
+             student_id: str | None = None) -> dict[tuple[str, str], list[Mark]]:
     """(student, item) -> its marks, in round order."""
     query = select(EssayMarkRow).where(EssayMarkRow.assignment == assignment).order_by(EssayMarkRow.round)
     if item is not None:
         query = query.where(EssayMarkRow.item == item)
+    if student_id is not None:
+        query = query.where(EssayMarkRow.student_id == student_id)
     found: dict[tuple[str, str], list[Mark]] = {}
     for row in session.scalars(query):
         found.setdefault((row.student_id, row.item), []).append(_mark(row))
     return found
 
 
-def answer_rows(session: Session, item: EssayItem) -> list[AnswerRow]:
-    """Every graded submission's answer to the essay, with its nbgrader grade and comment. nbgrader
-    keeps an essay cell twice, as a grade cell (the grade's) and as a solution cell (the comment's)."""
+def answer_rows(session: Session, item: EssayItem, student_id: str | None = None) -> list[AnswerRow]:
+    """Every graded submission's answer to the essay (or only `student_id`'s), with its nbgrader grade
+    and comment. nbgrader keeps an essay cell twice, as a grade cell (the grade's) and as a solution
+    cell (the comment's)."""
     try:
         cells = nbgrader_cells(session, item.assignment)
     except NotReleasedError as error:
@@ -211,19 +215,35 @@ def answer_rows(session: Session, item: EssayItem) -> list[AnswerRow]:
     if grade_cell is None or comment_cell is None:
         return []
     g, snb, sub, c = nb.grade, nb.submitted_notebook, nb.submitted_assignment, nb.comment
-    rows = session.execute(
-        select(sub.c.student_id, g.c.id, g.c.notebook_id, g.c.manual_score, c.c.manual_comment)
-        .select_from(g).join(snb, snb.c.id == g.c.notebook_id).join(sub, sub.c.id == snb.c.assignment_id)
-        .outerjoin(c, (c.c.notebook_id == g.c.notebook_id) & (c.c.cell_id == comment_cell))
-        .where(g.c.cell_id == grade_cell, sub.c.assignment_id == cells.assignment_id)).all()
-    responses: dict[str, str | None] = {student: response for student, response in session.execute(
-        select(ResultRow.student_id, ItemResultRow.response)
-        .join(ItemResultRow, ItemResultRow.result_id == ResultRow.id)
-        .where(ResultRow.assignment == item.assignment, ResultRow.current, ItemResultRow.position == item.position))}
-    marks = marks_of(session, item.assignment, item.name)
+    query = (select(sub.c.student_id, g.c.id, g.c.notebook_id, g.c.manual_score, c.c.manual_comment)
+             .select_from(g).join(snb, snb.c.id == g.c.notebook_id).join(sub, sub.c.id == snb.c.assignment_id)
+             .outerjoin(c, (c.c.notebook_id == g.c.notebook_id) & (c.c.cell_id == comment_cell))
+             .where(g.c.cell_id == grade_cell, sub.c.assignment_id == cells.assignment_id))
+    answers = (select(ResultRow.student_id, ItemResultRow.response)
+               .join(ItemResultRow, ItemResultRow.result_id == ResultRow.id)
+               .where(ResultRow.assignment == item.assignment, ResultRow.current,
+                      ItemResultRow.position == item.position))
+    if student_id is not None:
+        query, answers = query.where(sub.c.student_id == student_id), answers.where(ResultRow.student_id == student_id)
+    rows = session.execute(query).all()
+    responses: dict[str, str | None] = {student: response for student, response in session.execute(answers)}
+    marks = marks_of(session, item.assignment, item.name, student_id)
     return [AnswerRow(student, grade_id, notebook_id, comment_cell, responses.get(student), manual, comment,
                       tuple(marks.get((student, item.name), ())))
             for student, grade_id, notebook_id, manual, comment in rows]
+
+
+def candidates(session: Session, item: EssayItem) -> list[str]:
+    """The candidates with a graded answer to the essay (what a code is looked up among)."""
+    try:
+        cells = nbgrader_cells(session, item.assignment)
+    except NotReleasedError as error:
+        raise MarkingError(str(error)) from None
+    g, snb, sub = nb.grade, nb.submitted_notebook, nb.submitted_assignment
+    return list(session.scalars(select(sub.c.student_id).select_from(g).join(snb, snb.c.id == g.c.notebook_id)
+                                .join(sub, sub.c.id == snb.c.assignment_id)
+                                .where(g.c.cell_id == cells.grade_cells.get(item.name, ""),
+                                       sub.c.assignment_id == cells.assignment_id)))
 
 
 def _seen_by(row: AnswerRow, setting: Setting, staff_id: int) -> tuple[str, bool, int, Mark | None]:
