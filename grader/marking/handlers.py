@@ -1,11 +1,11 @@
 """The marking pages, thin: read the form, call grader.marking, render. Who may mark is the library's
 (grader.staff.roles, action grade.manual); the sign-in is a staff account's own name and password
-(grader.staff.accounts.sign_in), kept in a signed cookie that names the account (grader.room.staff.Staff),
-re-read from the gradebook on every request so a disabled account or a changed role stops at once."""
+(grader.room.staff.staff_sign_in, as the proctor's page), kept in a signed cookie that names the account
+(grader.room.staff.Staff), re-read from the gradebook on every request (acting) so a disabled account or a
+changed role stops at once."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlencode, urlsplit
 
@@ -15,8 +15,7 @@ from sqlalchemy.orm import Session
 from grader.marking.marks import mark_answer, parse_score, set_marking
 from grader.marking.queue import MarkingError, MarkingQueue, essay, papers, queue
 from grader.room.cookie import MAX_AGE_DAYS
-from grader.room.staff import LOCAL_VIA, STAFF_HOURS, Staff
-from grader.staff.accounts import actor_by_id, sign_in
+from grader.room.staff import Staff, acting, staff_sign_in
 from grader.staff.roles import Actor, StaffError, authorize
 
 if TYPE_CHECKING:
@@ -67,7 +66,7 @@ class MarkingHandler(tornado.web.RequestHandler):
             return None
 
         def current(session: Session) -> Actor:
-            return authorize(actor_by_id(session, staff.staff_id), "grade.manual")
+            return authorize(acting(session, staff), "grade.manual")
 
         try:
             return await self.marking.run(current)
@@ -85,18 +84,16 @@ class SignIn(MarkingHandler):
         name, password, now = self.get_body_argument("name", "")[:64], self.get_body_argument("password", "")[:256], \
             self.marking.now()
 
-        def check(session: Session) -> Actor | str:
+        def check(session: Session) -> Staff | str:
             try:  # a refusal is returned, not raised: the wrong try is counted and committed
-                return authorize(sign_in(session, name, password, now), "grade.manual")
+                return staff_sign_in(session, name, password, now, action="grade.manual")
             except StaffError as error:
                 return str(error)
 
-        actor = await self.marking.run(check)
-        if isinstance(actor, str):
-            self.render("signin.html", error=actor, name=name)
+        staff = await self.marking.run(check)
+        if isinstance(staff, str):
+            self.render("signin.html", error=staff, name=name)
             return
-        assert actor.staff_id is not None
-        staff = Staff(actor.staff_id, actor.name, actor.role, now + timedelta(hours=STAFF_HOURS), LOCAL_VIA)
         self.set_signed_cookie(COOKIE, staff.dumps(), expires_days=None, httponly=True, samesite="Strict",
                                secure=self.marking.secure_cookies, path=self.base,
                                max_age=int((staff.expires - now).total_seconds()))
