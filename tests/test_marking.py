@@ -89,6 +89,16 @@ def test_a_bad_score_is_refused_in_chinese(typed: str, says: str) -> None:
         parse_score(typed, 10, "q09 得分")
 
 
+@given(st.text(max_size=12), st.sampled_from([1.0, 5.0, 10.0, 12.5]))
+def test_any_typed_text_is_a_score_within_range_or_a_chinese_refusal(typed: str, max_points: float) -> None:
+    try:
+        score = parse_score(typed, max_points, "q09 得分")
+    except MarkingError as error:
+        assert str(error).startswith("q09 得分：")
+    else:
+        assert 0 <= score <= max_points and round(score, 1) == score
+
+
 def _m(round_: int, score: float, marker: int | None = None) -> Mark:
     return Mark(round_, marker or round_, f"教师{round_}", score, f"评语{round_}", NOW)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -38,15 +39,15 @@ from grader.staff.roles import Actor, authorize
 
 MAX_COMMENT = 2000
 MAX_THRESHOLD = 100.0
-_NUMBER = re.compile(r"^\d+(\.\d)?$")
+_NUMBER = re.compile(r"[0-9]+(\.[0-9])?")
 
 
 def parse_score(text: str, max_points: float, where: str = "得分") -> float:
     """A score as typed (half-width or full-width digits): a number 0…max with at most one decimal."""
-    typed = text.strip().translate(str.maketrans("０１２３４５６７８９．", "0123456789."))
+    typed = unicodedata.normalize("NFKC", text).strip()
     if not typed:
         raise MarkingError(f"{where}：请填写分数（0 至 {max_points:g} 分）")
-    if not _NUMBER.match(typed):
+    if not _NUMBER.fullmatch(typed):
         raise MarkingError(f"{where}：“{text.strip()[:20]}”不是分数，请填写 0 至 {max_points:g} 之间的数，最多一位小数")
     score = float(typed)
     if not 0 <= score <= max_points:
