@@ -46,6 +46,7 @@ class ReleaseRules:
     """The nbgrader options a release follows (nbgrader's defaults unless nbgrader_config.py sets them)."""
 
     course_id: str = "default_course"
+    db_url: str | None = None  # CourseDirectory.db_url, when the workspace names one
     code_stub: str = "# YOUR CODE HERE\nraise NotImplementedError()"
     text_stub: str = "YOUR ANSWER HERE"
     begin_solution: str = "BEGIN SOLUTION"
@@ -106,6 +107,7 @@ def release_rules(root: Path) -> ReleaseRules:
     defaults = ReleaseRules()
     return ReleaseRules(
         course_id=config.CourseDirectory.get("course_id", defaults.course_id),
+        db_url=config.CourseDirectory.get("db_url"),
         code_stub=code_stub["python"] if isinstance(code_stub, dict) else str(code_stub),
         text_stub=config.ClearSolutions.get("text_stub", defaults.text_stub),
         begin_solution=config.ClearSolutions.get("begin_solution_delimeter", defaults.begin_solution),
@@ -298,6 +300,10 @@ def release(session: Session, root: Path, assignment: str) -> Path:
     if not source_path.is_file():
         raise ReleaseError(f"找不到 source/{assignment}（先运行 qinglian paper build）")
     rules = release_rules(root)
+    using = session.get_bind().url.render_as_string(hide_password=False)
+    if rules.db_url is not None and rules.db_url != using:
+        raise ReleaseError(f"{root / 'nbgrader_config.py'}: nbgrader 的成绩库是 {rules.db_url}，"
+                           "与本次使用的数据库不同（请用 --db 或 QINGLIAN_DB_URL 指定同一个）")
     nb, saved = released_notebook(json.loads(source_path.read_text(encoding="utf-8")), rules)
     leaks = key_leaks(nb)
     if leaks:

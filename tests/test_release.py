@@ -199,3 +199,13 @@ def test_an_unclosed_region_is_refused_as_nbgrader_refuses_it(broken: str, messa
     cell["source"] = cell["source"].replace(broken.replace("BEGIN", "END"), "")
     with pytest.raises(ReleaseError, match=message):
         released_notebook(source, QINGLIAN_RULES)
+
+
+def test_a_release_into_another_database_than_nbgraders_is_refused(settings: Settings, engine: Engine,
+                                                                    released: list[str], tmp_path: Path) -> None:
+    config = settings.root / "nbgrader_config.py"
+    config.write_text(config.read_text(encoding="utf-8")
+                      + f"c.CourseDirectory.db_url = {'sqlite:///' + str(tmp_path / 'other.db')!r}\n",
+                      encoding="utf-8")
+    with pytest.raises(ReleaseError, match="与本次使用的数据库不同"):
+        _release(engine, settings, released[0])
