@@ -11,9 +11,9 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, inspect, select, update
+from sqlalchemy import Table, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from grader.gradebook.models import AuditHeadRow, AuditRow
@@ -108,7 +108,7 @@ def append_many(session: Session, actor: Actor, changes: Sequence[Change],
                       canonical(change.state), change.outcome, "")
         previous = chain(previous, draft.body())
         entries.append(Entry(**{**draft.__dict__, "hash": previous}))
-    session.execute(insert(AuditRow), [dict(e.__dict__) for e in entries])
+    session.execute(insert(cast(Table, AuditRow.__table__)), [dict(e.__dict__) for e in entries])  # Core, not ORM bulk
     head.seq, head.hash = seq, previous
     session.flush()
     return entries

@@ -120,19 +120,25 @@ def state_of(audited: Audited, row: Row, extra: Mapping[str, Any] | None = None)
     return state
 
 
-def _items_digest(rows: list[Row]) -> str:
-    body = canonical(sorted([plain(r["position"]), plain(r["item_id"]), plain(r["verdict"]), plain(r["score"]),
-                             plain(r["max_score"])] for r in rows))
+_ITEM_COLUMNS = ("position", "item_id", "verdict", "score", "max_score")  # what a result's item digest covers
+
+
+def _items_digest(rows: list[list[Any]]) -> str:
+    """`rows`: each item score's _ITEM_COLUMNS values as the log keeps them."""
+    body = canonical(sorted(rows))
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
 def _result_items(session: Session, ids: list[int] | None) -> dict[int, str]:
-    items: dict[int, list[Row]] = {}
-    query = select(_table(ItemResultRow))
+    """The item digest of each result (all of them: `ids` None). Plain tuples of the five columns,
+    not mappings of the whole row: a city's million item scores are read several times faster."""
+    items: dict[int, list[list[Any]]] = {}
+    table = _table(ItemResultRow)
+    query = select(table.c.result_id, *(table.c[name] for name in _ITEM_COLUMNS))
     for start in range(0, len(ids) if ids is not None else 1, 500):
         part = query if ids is None else query.where(ItemResultRow.result_id.in_(ids[start:start + 500]))
-        for row in session.execute(part).mappings():
-            items.setdefault(row["result_id"], []).append(row)
+        for result_id, *values in session.execute(part):  # int, str, str, float and float: JSON as they are
+            items.setdefault(result_id, []).append(values)
     return {result: _items_digest(rows) for result, rows in items.items()}
 
 
