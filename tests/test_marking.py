@@ -14,14 +14,16 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from grader.audit.verify import verify
+from grader.bank import bank_files, load_banks
 from grader.export import totals
-from grader.gradebook.models import AuditRow
+from grader.gradebook.models import AuditRow, PaperItemRow
 from grader.marking.codes import code_for, codes_for, marking_secret, normal_code
 from grader.marking.marks import mark_answer, parse_score, set_marking
 from grader.marking.queue import Mark, MarkingError, Setting, decide, papers, queue
 from grader.settings import Settings
 from grader.staff.accounts import add_staff
 from grader.staff.roles import Actor, StaffError
+from tests.conftest import EXAMS
 from tests.graded_papers import grade_simulated
 
 STUDENTS = ["p001", "p002", "p003", "p004"]
@@ -129,7 +131,11 @@ def test_single_marking_writes_nbgrader_and_the_audit_log(settings: Settings, en
         before = queue(session, settings.root, secret, assignment, item, people["教师甲"].staff_id or 0)
     assert [a.number for a in before.answers] == [1, 2, 3, 4] and before.mine == 0
     assert [a.code for a in before.answers] == sorted(a.code for a in before.answers)
-    assert "评分要点" not in before.item.rubric and before.item.rubric.strip() and before.item.max_points == 10
+    with Session(engine) as session:
+        item_id = session.scalar(select(PaperItemRow.item_id).where(PaperItemRow.assignment == assignment,
+                                                                    PaperItemRow.name == item))
+    (bank_item,) = [i for i in load_banks(bank_files([EXAMS / "banks"])) if i.id == item_id]
+    assert before.item.rubric == bank_item.rubric.strip() != "" and before.item.max_points == 10
     _mark(engine, settings, people["教师甲"], assignment, item, "p002", 7.5, "要点基本齐全")
     assert _nbgrader(settings, assignment, item, "p002") == (7.5, "要点基本齐全", False)
     with Session(engine) as session:
