@@ -300,7 +300,7 @@ def release(session: Session, root: Path, assignment: str) -> Path:
     if not source_path.is_file():
         raise ReleaseError(f"找不到 source/{assignment}（先运行 qinglian paper build）")
     rules = release_rules(root)
-    using = session.get_bind().url.render_as_string(hide_password=False)
+    using = session.get_bind().engine.url.render_as_string(hide_password=False)
     if rules.db_url is not None and rules.db_url != using:
         raise ReleaseError(f"{root / 'nbgrader_config.py'}: nbgrader 的成绩库是 {rules.db_url}，"
                            "与本次使用的数据库不同（请用 --db 或 QINGLIAN_DB_URL 指定同一个）")
