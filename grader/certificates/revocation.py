@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +48,14 @@ class RevocationList:
     next_update: datetime | None = None  # a newer list is due by then; None: a format 1 list
     live: bool = False  # read from the gradebook just now, not from a published file
 
+    @cached_property
+    def _by_serial(self) -> dict[str, Revocation]:
+        """The entries by serial, made the first time the list is asked (a verifier checks many
+        certificates against one list)."""
+        return {r.serial: r for r in reversed(self.entries)}  # the first entry for a serial
+
     def find(self, serial: str) -> Revocation | None:
-        return next((r for r in self.entries if r.serial == serial), None)
+        return self._by_serial.get(serial)
 
 
 def revoke(session: Session, serial: str, reason: str, by: Actor, now: datetime) -> Revocation:
