@@ -311,3 +311,27 @@ def test_every_real_choice_key_is_among_its_options(real_banks: BankCheck) -> No
             assert item.key is not None and len(item.key) == 1, item.id
         if item.type == "essay":
             assert item.rubric.strip(), item.id
+
+
+def test_every_real_exam_item_has_a_fact_and_the_items_on_one_sentence_share_it(real_banks: BankCheck) -> None:
+    exam = [item for item in real_banks.items if item.use == "exam"]
+    assert all(item.fact for item in exam)
+    on_the_bases = Counter(item.fact for item in exam
+                           if item.bank == "anyang-bases" and item.source.clause == "二（五）")
+    assert on_the_bases == {  # 二（五）: one sentence per base, whatever the item asks of it (issue 14: 61 items)
+        "实施意见二（五）-党校和行政学院作为理想信念教育基地及其教育内容": 16,
+        "实施意见二（五）-烈士陵园作为革命传统教育基地及其教育内容": 14,
+        "实施意见二（五）-红旗渠作为创业精神教育基地及其教育内容": 14,
+        "实施意见二（五）-监狱作为警示教育基地及其教育内容": 14,
+        "实施意见二（五）-四个基地2007年之前建成": 2,
+        "实施意见二（五）-开辟四大教育基地": 1,
+    }
+
+
+def test_a_fact_is_read_as_one_line_and_a_practice_item_may_leave_it_out(tmp_path: Path) -> None:
+    path = write_bank(tmp_path, "facts.yaml", "bank: f\ntitle: 知识点\nitems:\n"
+                      + item_yaml("f-001").replace("fact: 监狱作为警示教育基地",
+                                                   "fact: \"  监狱作为\\n  警示教育基地 \"")
+                      + item_yaml("f-002").replace("    fact: 监狱作为警示教育基地\n", "    use: practice\n"))
+    first, second = check_banks([path]).items
+    assert (first.fact, second.fact) == ("监狱作为 警示教育基地", "")
