@@ -432,3 +432,17 @@ def test_any_counts_against_any_banks_give_papers_or_errors_at_blueprint_lines(
             index = [t for t, _ in sections].index(item_type)
             assert f"{blueprint}:{10 + 3 * index}: 第 {index + 1} 部分" in output
             assert lines[9 + 3 * index].strip() == f"count: {count}"
+
+
+def test_caps_too_tight_for_a_blueprint_are_reported_at_the_section_naming_the_caps_line(tmp_path: Path) -> None:
+    path = tmp_path / "blueprint.yaml"
+    path.write_text(blueprint_yaml(["b"], [("single", 3)]).replace("sections:", "caps:\n  clause: 1\nsections:"),
+                    encoding="utf-8")
+    bank = tmp_path / "b.yaml"
+    bank.write_text(bank_yaml("b", {"single": 4}).replace("clause: 第1条", "clause: 第0条")
+                    .replace("clause: 第2条", "clause: 第0条"), encoding="utf-8")
+    with pytest.raises(DrawError) as caught:
+        draw_papers(load_blueprint(path), load_banks([bank]))
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}:12: 第 1 部分“单项选择题”需要 3 道题，题库中符合条件（single，任意领域）的 4 道中只有 2 道可用"
+        "（2 道所在出处条款已达 caps 的 clause 上限；caps 在第 8 行）"]

@@ -115,7 +115,10 @@ def _shortage(blueprint: Blueprint, index: int, pool: int, left: int, refused: C
     why = [f"{taken} 道已被其他部分选用"] if taken else []
     why += [f"{n} 道{_WHY[kind]}" for kind, n in sorted(refused.items(), key=lambda kv: list(_WHY).index(kv[0]))]
     usable = left - sum(refused.values())
-    return Problem(blueprint.file, section.line, f"{wanted} {pool} 道中只有 {usable} 道可用（{'，'.join(why)}）")
+    where = (f"；caps 在第 {blueprint.caps.line} 行" if blueprint.caps.line and (refused["clause"] or refused["area"])
+             else "")
+    return Problem(blueprint.file, section.line,
+                   f"{wanted} {pool} 道中只有 {usable} 道可用（{'，'.join(why)}{where}）")
 
 
 def _section_draws(blueprint: Blueprint, items: Sequence[Item]) -> list[list[list[Item]]]:
