@@ -127,7 +127,7 @@ def score_answer(item_type: str, key: str | tuple[str, ...], offered: str, value
         raise ValueError(f"unknown item type {item_type!r}")
     if is_blank(value):
         return ItemScore(Verdict.BLANK, 0.0, points)
-    if value == key:  # already canonical: most right answers are
+    if value == key or (isinstance(key, tuple) and value in key):  # already canonical: most right answers are
         return ItemScore(Verdict.CORRECT, points, points)
     if item_type in CHOICE_TYPES:
         right = normalize_choice(value, offered) == key
