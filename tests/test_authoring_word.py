@@ -103,3 +103,20 @@ def test_the_type_is_inferred_when_not_written(tmp_path: Path) -> None:
     rows = importing.read_rows(path).rows
     assert [cells["题型"] for _, cells in rows] == ["多选", "判断", "填空", "简答", "单选"]
     assert [cells["分值"] for _, cells in rows] == [3, 1, 2, 10, 2]
+
+
+def test_lines_before_the_first_question_hold_for_every_question_that_does_not_say_its_own(tmp_path: Path) -> None:
+    document = docx.Document()
+    for line in ["《监察法》测试题", "内容领域：监狱（警示教育）", "出处文件：《中华人民共和国监察法》（2024年修正）",
+                 "用途：练习", "1. 甲是乙。", "答案：对", "出处条款：第三条", "2. 甲是丙。", "答案：错", "用途：考试",
+                 "内容领域：红旗渠", "出处：《中华人民共和国刑法》第三百八十二条", "知识点：甲"]:
+        document.add_paragraph(line)
+    path = tmp_path / "题.docx"
+    document.save(str(path))
+    result = importing.check_rows(path, importing.read_rows(path, area="party_school"), bank_id="word")
+    assert result.problems == ()
+    first, second = result.bank.records
+    assert (first.area, first.use, first.document, first.clause) == (
+        "prison", "practice", "《中华人民共和国监察法》（2024年修正）", "第三条")
+    assert (second.area, second.use, second.document, second.clause) == (
+        "red_flag_canal", "exam", "《中华人民共和国刑法》", "第三百八十二条")

@@ -8,9 +8,11 @@
     出处：《文件》（版本）第十五条     (or 出处文件：/出处条款：)
     知识点：……   分值：2   内容领域：…   用途：练习   题型：多选   题号：law-151   评分要点：…
 
-Labels may also be written 【答案】. Without 题型 the type follows from the rest: options and one answer
-letter is 单选, several letters 多选, 正确/错误 判断, a rubric 简答, else 填空. Without 分值 each type takes
-its usual points; without 题号 the question becomes <bank>-<number>."""
+Before the first question, 内容领域：, 用途： and 出处文件： lines hold for every question that does not say its
+own (then a question may give only 出处条款：). Labels may also be written 【答案】. Without 题型 the type
+follows from the rest: options and one answer letter is 单选, several letters 多选, 正确/错误 判断, a rubric
+简答, else 填空. Without 分值 each type takes its usual points; without 题号 the question becomes
+<bank>-<number>."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from grader.authoring.xlsx import SheetRows
 DEFAULT_POINTS = {"单选": 2, "多选": 3, "判断": 1, "填空": 2, "简答": 10}
 LABELS = ("题号", "题型", "答案", "解析", "出处文件", "出处条款", "出处", "知识点", "分值", "内容领域", "用途",
           "评分要点")
+DOCUMENT_DEFAULTS = ("内容领域", "用途", "出处文件")  # written before the first question, they hold for all
 _LABEL = "|".join(LABELS)
 _FIELD = re.compile(rf"^(?:【\s*({_LABEL})\s*】|({_LABEL})\s*[：:])\s*(.*)$", re.S)
 _QUESTION = re.compile(r"^(\d{1,4})\s*[.．、](?!\d)\s*(.+)$", re.S)
@@ -93,18 +96,18 @@ def _type(question: _Question) -> str:
     return "简答" if essay else "填空"
 
 
-def _cells(question: _Question, area: str) -> dict[str, object]:
+def _cells(question: _Question, defaults: dict[str, str]) -> dict[str, object]:
     item_type = _type(question)
     cells: dict[str, object] = {key: question.text(key) for key in question.fields}
     cells["题干"] = "\n".join(question.stem)
     cells["题型"] = item_type
     cells.setdefault("分值", DEFAULT_POINTS.get(item_type, ""))
-    if area:
-        cells.setdefault("内容领域", area)
     if "出处" in cells:
         document, clause = split_source(str(cells.pop("出处")))
         cells.setdefault("出处文件", document)
         cells.setdefault("出处条款", clause)
+    for key, value in defaults.items():
+        cells.setdefault(key, value)
     return {key: value for key, value in cells.items() if clean(value)}
 
 
@@ -165,13 +168,14 @@ def _place(number: int, question: _Question) -> str:
 
 
 def read_docx(path: Path, *, area: str = "") -> SheetRows:
-    """The questions of a Word file; `area` is the 内容领域 of those that do not say theirs."""
+    """The questions of a Word file; `area` is the 内容领域 of those that do not say theirs (nor the file)."""
     paragraphs = _paragraphs(path)
     if isinstance(paragraphs, Problem):
         return SheetRows("", "", (), (paragraphs,), unit="题")
     questions: list[_Question] = []
     problems: list[Problem] = []
     section = ""
+    defaults = {"内容领域": area} if area else {}
     for index, (text, auto_numbered) in enumerate(paragraphs, start=1):
         if not text:
             continue
@@ -180,10 +184,12 @@ def read_docx(path: Path, *, area: str = "") -> SheetRows:
             section = _SECTION_TYPES.get(section_match.group(1), section_match.group(1))
         elif question_match := _QUESTION.match(text):
             questions.append(_Question([question_match.group(2).strip()], section))
+        elif current is None and (default := _FIELD.match(text)) and default.group(2) in DOCUMENT_DEFAULTS:
+            defaults[default.group(2)] = default.group(3).strip()  # before the first question: for them all
         elif (current is None or not _read(current, text, auto_numbered)) and auto_numbered:
             problems.append(Problem(str(path), f"第 {index} 段（“{text[:14]}”）", "",
                                     "用了 Word 的自动编号，编号不在文字里：请把编号改为手写的“1. ”“A. ”"))
-    rows = tuple((number, _cells(q, area)) for number, q in enumerate(questions, start=1))
+    rows = tuple((number, _cells(q, defaults)) for number, q in enumerate(questions, start=1))
     places = tuple((number, _place(number, q)) for number, q in enumerate(questions, start=1))
     names = (("出处文件", "出处"), ("出处条款", "出处"))  # written on one line, split by split_source
     return SheetRows("", "", rows, tuple(problems), unit="题", places=places, names=names, numbered=True)
