@@ -3,6 +3,8 @@ the score written to nbgrader's own gradebook and the audit log, on SQLite and P
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from sqlalchemy.orm import Session
 from grader.audit.verify import verify
 from grader.bank import bank_files, load_banks
 from grader.export import totals
-from grader.gradebook.models import AuditRow, PaperItemRow
+from grader.gradebook.models import AuditRow, EssayMarkRow, PaperItemRow
 from grader.marking.codes import code_for, codes_for, marking_secret, normal_code
 from grader.marking.marks import mark_answer, parse_score, set_marking
 from grader.marking.queue import Mark, MarkingError, Setting, decide, papers, queue
@@ -226,3 +228,26 @@ def test_two_markers_agree_by_revising_their_own_marks(settings: Settings, engin
     assert _nbgrader(settings, assignment, item, "p003")[0] is None
     _mark(engine, settings, people["教师甲"], assignment, item, "p003", 5)  # revised after talking it over
     assert _nbgrader(settings, assignment, item, "p003")[0] == 4.5
+
+
+def test_two_markers_marking_the_same_answers_at_once_get_one_round_each(
+        settings: Settings, engine: Engine, marking: tuple[str, str, dict[str, Actor]]) -> None:
+    assignment, item, people = marking
+    with Session(engine) as session, session.begin():
+        set_marking(session, people["教师甲"], assignment, True, 10, NOW)
+    start = threading.Barrier(2)
+
+    def marker(actor: Actor, score: float) -> None:
+        start.wait()
+        for student in STUDENTS:
+            _mark(engine, settings, actor, assignment, item, student, score)
+
+    with ThreadPoolExecutor(2) as pool:
+        done = [pool.submit(marker, people["教师甲"], 6), pool.submit(marker, people["教师乙"], 8)]
+        [future.result(timeout=300) for future in done]
+    with Session(engine) as session:
+        rounds = {(m.student_id, m.round, m.marker) for m in session.scalars(select(EssayMarkRow))}
+        assert verify(session).findings == ()
+    assert {(s, r) for s, r, _ in rounds} == {(s, r) for s in STUDENTS for r in (1, 2)}
+    assert all({m for s2, _, m in rounds if s2 == s} == {"教师甲", "教师乙"} for s in STUDENTS)
+    assert [_nbgrader(settings, assignment, item, s)[0] for s in STUDENTS] == [7.0] * len(STUDENTS)

@@ -95,6 +95,14 @@ class Marked:
     decision: Decision
 
 
+def _hold_paper(session: Session, assignment: str) -> None:
+    """On SQLite the database's write lock, taken before anything is read: under WAL a transaction
+    that has read cannot start writing once another has committed. (PostgreSQL holds the answer.)"""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(MarkingSettingRow).where(MarkingSettingRow.assignment == assignment)
+                        .values(threshold=MarkingSettingRow.threshold))
+
+
 def _hold(session: Session, grade_id: str) -> None:
     """The answer held until commit (its nbgrader grade row): two markers of one answer go one at a time."""
     session.execute(update(nb.grade).where(nb.grade.c.id == grade_id)
@@ -176,6 +184,7 @@ def mark_answer(session: Session, actor: Actor, root: Path, secret: bytes, assig
     if actor.staff_id is None:
         raise MarkingError("评分须由已登录的工作人员账号进行")
     now = now or datetime.now()
+    _hold_paper(session, assignment)
     item = essay(session, root, assignment, name)
     comment = comment.strip()
     _check(score, comment, item)
