@@ -17,7 +17,7 @@ from grader.records.gate import ACTIONS, RECORD_KINDS, GateRecord
 from grader.settings import Settings
 
 
-class Day(click.ParamType):
+class Day(click.ParamType[datetime]):
     """A day as the records page accepts it (grader.dates: 2026-11-30, 2026年11月30日, 2026/11/30,
     fullwidth digits); a datetime at midnight, so commands take `.date()` as from click.DateTime."""
 
