@@ -8,8 +8,13 @@ answer about every 6 s, against real `qinglian room` processes on this machine (
 Each candidate does what the page does: GET the sign-in page (the XSRF cookie), POST the
 admission number and code, GET the exam page (the first question is in it), then `--saves`
 answers, one every 4–8 s, each POSTed to api/answer and retried with back-off (1 s doubling to
-30 s) on a dropped connection or a 5xx, as room.js does; like the page's fetch, a request waits
-for its answer (up to `--give-up` s). With `--rooms 2` two room processes
+30 s, at least a 503's Retry-After, spread by up to half again) on a dropped connection or a 5xx,
+as room.js does; like the page's fetch, a request waits for its answer (up to `--give-up` s).
+The candidates are spread over `--clients` processes (default 2), each one asyncio loop speaking
+HTTP/1.1 on bare streams over one keep-alive connection per candidate, so the load generator
+takes little of the cores the room needs. The room's CPU seconds come from /proc/<pid>/stat:
+"room CPU per reply" is the load-independent figure (what one core can serve is 1 s / that).
+With `--rooms 2` two room processes
 serve one PostgreSQL behind a small round-robin TCP proxy (a separate process; a connection
 refused by one room goes to the other) and the first room is killed (SIGKILL) at `--kill-at` s.
 
@@ -26,6 +31,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import multiprocessing
 import os
 import random
 import re
@@ -35,7 +41,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -44,8 +52,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-import psutil
+import orjson
 from nbgrader.api import Student
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
@@ -126,11 +133,11 @@ class RoomProcess:
     cpu_at_start: float = 0.0  # after start-up (imports, nbgrader warmed for grading)
 
     def sample(self) -> None:
-        with contextlib.suppress(psutil.Error):
-            proc = psutil.Process(self.process.pid)
-            self.peak_rss = max(self.peak_rss, proc.memory_info().rss)
-            times = proc.cpu_times()
-            self.cpu_seconds = times.user + times.system
+        """CPU seconds (user + system, from /proc/<pid>/stat) and resident memory of the room."""
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            self.cpu_seconds = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            self.peak_rss = max(self.peak_rss, int(fields[21]) * os.sysconf("SC_PAGE_SIZE"))
 
 
 def free_port() -> int:
@@ -226,37 +233,90 @@ class SaveRecord:
 @dataclass
 class Candidate:
     seat: Seat
+    start: float = 0.0  # seconds after the crowd's start when this candidate arrives
     cookies: dict[str, str] = field(default_factory=dict)
     first_question: float | None = None
     saves: list[SaveRecord] = field(default_factory=list)
     retries: int = 0
+    busy: int = 0  # 503 replies (the room's backpressure), each retried after its Retry-After
     answered: int = 0  # replies received (any status below 500)
     sending: tuple[int, str] | None = None  # the save in flight (position, value), if any
     error: str = ""
 
 
-async def send(http: aiohttp.ClientSession, who: Candidate, method: str, url: str, give_up: float,
-               **kwargs: Any) -> tuple[int, str, int]:
-    """(status, body, tries): retried with back-off on a dropped connection or a 5xx, as room.js does."""
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+class Browser:
+    """One candidate's keep-alive HTTP/1.1 connection, on bare asyncio streams: a client far
+    cheaper than an HTTP library, so the room, not the load generator, gets the machine's cores."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def request(self, method: str, path: str, cookies: dict[str, str], body: bytes = b"",
+                      content_type: str = "", extra: str = "") -> Reply:
+        if self.streams is None:
+            self.streams = await asyncio.open_connection("127.0.0.1", self.port)
+        reader, writer = self.streams
+        cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        head = (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nCookie: {cookie}\r\n{extra}"
+                f"Content-Length: {len(body)}\r\n" + (f"Content-Type: {content_type}\r\n" if content_type else "")
+                + "\r\n")
+        try:
+            writer.write(head.encode() + body)
+            status_line = await reader.readuntil(b"\r\n")
+            raw = await reader.readuntil(b"\r\n\r\n")
+            headers: dict[str, str] = {}
+            for line in raw.decode("latin-1").split("\r\n"):
+                name, _, value = line.partition(":")
+                if name.lower() == "set-cookie":
+                    key, _, rest = value.strip().partition("=")
+                    cookies[key] = rest.split(";", 1)[0]
+                elif name:
+                    headers[name.lower()] = value.strip()
+            content = await reader.readexactly(int(headers.get("content-length", "0")))
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+            self.close()
+            raise ConnectionError(f"{method} {path}") from None
+        if headers.get("connection", "").lower() == "close":
+            self.close()
+        return Reply(int(status_line.split()[1]), headers, content)
+
+    def close(self) -> None:
+        if self.streams is not None:
+            self.streams[1].close()
+            self.streams = None
+
+
+async def send(browser: Browser, who: Candidate, method: str, path: str, give_up: float, *, body: bytes = b"",
+               content_type: str = "", extra: str = "") -> tuple[int, bytes, int]:
+    """(status, body, tries): retried with back-off on a dropped connection or a 5xx, waiting at
+    least a 503's Retry-After, as room.js does."""
     delay, tries, stop = 1.0, 0, time.monotonic() + give_up
     while True:
         tries += 1
-        headers = {**kwargs.pop("headers", {}), "Cookie": "; ".join(f"{k}={v}" for k, v in who.cookies.items())}
+        wait = delay
         try:
-            async with http.request(method, url, headers=headers, allow_redirects=False, **kwargs) as reply:
-                body = await reply.text()
-                for morsel in reply.cookies.values():
-                    who.cookies[morsel.key] = morsel.value
-                if reply.status < 500:
-                    who.answered += 1
-                    return reply.status, body, tries
-        except (TimeoutError, aiohttp.ClientError):
-            pass
-        kwargs["headers"] = {k: v for k, v in headers.items() if k != "Cookie"}
+            reply = await asyncio.wait_for(browser.request(method, path, who.cookies, body, content_type, extra),
+                                           timeout=max(1.0, stop - time.monotonic()))
+            if reply.status < 500:
+                who.answered += 1
+                return reply.status, reply.body, tries
+            if reply.status == 503:
+                who.busy += 1
+                wait = max(delay, float(reply.headers.get("retry-after", "0") or 0))
+        except (TimeoutError, ConnectionError):
+            browser.close()
         who.retries += 1
         if time.monotonic() > stop:
-            raise GaveUp(f"{method} {url}: no answer for {give_up:.0f} s")
-        await asyncio.sleep(delay)
+            raise GaveUp(f"{method} {path}: no answer for {give_up:.0f} s")
+        await asyncio.sleep(wait * random.uniform(1.0, 1.5))
         delay = min(delay * 2, 30.0)
 
 
@@ -277,69 +337,88 @@ def plan_saves(html: str, who: Candidate, saves: int) -> list[tuple[int, str, st
     return plan
 
 
-async def sit(http: aiohttp.ClientSession, base: str, who: Candidate, start: float, saves: int,
-              give_up: float, rng: random.Random) -> None:
-    loop = asyncio.get_running_loop()
-    await asyncio.sleep(max(0.0, start - loop.time()))
+async def sit(port: int, who: Candidate, t0: float, saves: int, give_up: float, rng: random.Random) -> None:
+    await asyncio.sleep(max(0.0, t0 + who.start - time.time()))
+    browser = Browser(port)
     began = time.perf_counter()
     try:
-        await send(http, who, "GET", base, give_up)
-        form = {"admission_no": who.seat.admission_no, "code": who.seat.code, "_xsrf": who.cookies.get("_xsrf", "")}
-        status, body, _ = await send(http, who, "POST", f"{base}signin", give_up, data=form)
+        await send(browser, who, "GET", "/", give_up)
+        form = urllib.parse.urlencode({"admission_no": who.seat.admission_no, "code": who.seat.code,
+                                       "_xsrf": who.cookies.get("_xsrf", "")}).encode()
+        status, body, _ = await send(browser, who, "POST", "/signin", give_up, body=form,
+                                     content_type="application/x-www-form-urlencoded")
         if status != 303:
-            raise GaveUp(f"sign-in refused ({status}): {body[:200]}")
-        status, html, _ = await send(http, who, "GET", f"{base}exam", give_up)
+            raise GaveUp(f"sign-in refused ({status}): {body[:200].decode(errors='replace')}")
+        status, page, _ = await send(browser, who, "GET", "/exam", give_up)
+        html = page.decode()
         if status != 200 or "data-page=\"exam\"" not in html:
             raise GaveUp(f"no exam page ({status})")
         who.first_question = time.perf_counter() - began
         for n, (position, value, kind) in enumerate(plan_saves(html, who, saves)):
             await asyncio.sleep(rng.uniform(1, 8) if n == 0 else rng.uniform(4, 8))
             sent, who.sending = time.perf_counter(), (position, value)
+            payload = orjson.dumps({"position": position, "value": value})
             status, body, tries = await send(
-                http, who, "POST", f"{base}api/answer", give_up, json={"position": position, "value": value},
-                headers={"X-XSRFToken": who.cookies.get("_xsrf", ""), "X-Qinglian": "1"})
-            reply = json.loads(body) if status == 200 else {}
+                browser, who, "POST", "/api/answer", give_up, body=payload, content_type="application/json",
+                extra=f"X-XSRFToken: {who.cookies.get('_xsrf', '')}\r\nX-Qinglian: 1\r\n")
+            reply = orjson.loads(body) if status == 200 else {}
             who.saves.append(SaveRecord(position, value, kind, bool(reply.get("saved")),
                                         time.perf_counter() - sent, tries))
             who.sending = None
     except GaveUp as error:
         who.error = str(error)
+    finally:
+        browser.close()
 
 
-async def crowd(base: str, seats: list[Seat], args: argparse.Namespace, rooms: list[RoomProcess]) -> list[Candidate]:
-    """Every candidate in one event loop; rooms sampled for memory every 0.25 s; the first killed at --kill-at."""
-    rng = random.Random(7)
-    people = [Candidate(seat) for seat in seats]
-    loop = asyncio.get_running_loop()
-    t0 = loop.time() + 1.0
-    starts = sorted(t0 + rng.uniform(0, args.window) for _ in people)
-    connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, keepalive_timeout=30)
-    timeout = aiohttp.ClientTimeout(total=args.give_up, sock_connect=10)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout,
-                                     cookie_jar=aiohttp.DummyCookieJar()) as http:
-        tasks = [asyncio.create_task(sit(http, base, who, start, args.saves, args.give_up, random.Random(n)))
-                 for n, (who, start) in enumerate(zip(people, starts, strict=True))]
-        watcher = asyncio.create_task(watch(rooms, t0, args.kill_at))
-        _, pending = await asyncio.wait(tasks, timeout=args.limit)
-        watcher.cancel()
+def crowd_part(port: int, people: list[Candidate], t0: float, saves: int, give_up: float,
+               limit: float) -> tuple[list[Candidate], float]:
+    """One client process's share of the crowd, in one event loop; (the candidates, its CPU seconds)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
+
+    async def run() -> None:
+        tasks = [asyncio.create_task(sit(port, who, t0, saves, give_up, random.Random(who.seat.admission_no)))
+                 for who in people]
+        _, pending = await asyncio.wait(tasks, timeout=max(1.0, t0 + limit - time.time()))
         for task in pending:
             task.cancel()
-    for who, task in zip(people, tasks, strict=True):
-        if task in pending:
-            who.error = who.error or "still running at --limit"
-    return people
+        for who, task in zip(people, tasks, strict=True):
+            if task in pending:
+                who.error = who.error or "still running at --limit"
+
+    asyncio.run(run())
+    return people, sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
 
 
-async def watch(rooms: list[RoomProcess], t0: float, kill_at: float | None) -> None:
-    loop = asyncio.get_running_loop()
-    while True:
+def crowd(port: int, seats: list[Seat], args: argparse.Namespace, rooms: list[RoomProcess]) -> tuple[
+        list[Candidate], float]:
+    """Every candidate, in `--clients` processes (each its own event loop) so that the load
+    generator is not the bottleneck; rooms sampled every 0.25 s, the first killed at --kill-at."""
+    rng = random.Random(7)
+    people = [Candidate(seat, rng.uniform(0, args.window)) for seat in seats]
+    t0 = time.time() + 3.0  # the client processes start meanwhile
+    stop = threading.Event()
+    watcher = threading.Thread(target=watch, args=(rooms, t0, args.kill_at, stop), daemon=True)
+    watcher.start()
+    shares = [people[n::args.clients] for n in range(args.clients)]
+    with multiprocessing.get_context("spawn").Pool(args.clients) as pool:
+        parts = pool.starmap(crowd_part, [(port, share, t0, args.saves, args.give_up, args.limit) for share in shares])
+    stop.set()
+    watcher.join()
+    done = {who.seat.admission_no: who for part, _ in parts for who in part}
+    return [done[seat.admission_no] for seat in seats], sum(cpu for _, cpu in parts)
+
+
+def watch(rooms: list[RoomProcess], t0: float, kill_at: float | None, stop: threading.Event) -> None:
+    while not stop.wait(0.25):
         for room in rooms:
             if room.process.poll() is None:
                 room.sample()
-        if kill_at is not None and loop.time() >= t0 + kill_at and rooms[0].process.poll() is None:
+        if kill_at is not None and time.time() >= t0 + kill_at and rooms[0].process.poll() is None:
+            rooms[0].sample()
             rooms[0].process.send_signal(signal.SIGKILL)
             print(f"killed room 1 (pid {rooms[0].process.pid}) at {kill_at:.0f} s", flush=True)
-        await asyncio.sleep(0.25)
 
 
 # --- counting in the database -----------------------------------------------------------------------
@@ -404,7 +483,7 @@ def percentile(values: list[float], q: int) -> float | None:
 
 
 def summary(args: argparse.Namespace, people: list[Candidate], counts: dict[str, int], rooms: list[RoomProcess],
-            load: tuple[float, float], seconds: float) -> dict[str, Any]:
+            load: tuple[float, float], seconds: float, client_cpu: float) -> dict[str, Any]:
     first = [w.first_question for w in people if w.first_question is not None]
     replies = sum(w.answered for w in people)
     acks = [s.seconds for w in people for s in w.saves if s.accepted]
@@ -412,7 +491,7 @@ def summary(args: argparse.Namespace, people: list[Candidate], counts: dict[str,
         ("first_question_p50_ms", percentile(first, 50)), ("first_question_p95_ms", percentile(first, 95)),
         ("first_question_max_ms", max(first, default=None)), ("save_p50_ms", percentile(acks, 50)),
         ("save_p95_ms", percentile(acks, 95)), ("save_max_ms", max(acks, default=None)))}
-    db = f"{args.db} {args.sqlite_journal}" if args.db == "sqlite" and args.sqlite_journal else args.db
+    db = args.db
     return {"date": f"{date.today()}", "db": db, "rooms": args.rooms, "kill_at_s": args.kill_at,
             "candidates": len(people), "window_s": args.window, "saves_each": args.saves,
             "signed_in": len(first), "gave_up": sum(1 for w in people if w.error),
@@ -423,7 +502,10 @@ def summary(args: argparse.Namespace, people: list[Candidate], counts: dict[str,
             "room_cpu_s": [round(r.cpu_seconds - r.cpu_at_start, 1) for r in rooms], "replies": replies,
             "room_cpu_ms_per_reply": round(1000 * sum(r.cpu_seconds - r.cpu_at_start for r in rooms)
                                            / max(1, replies), 1),
-            "client_cpu_s": round(sum(resource.getrusage(resource.RUSAGE_SELF)[:2]), 1),
+            "room_cpu_share_of_a_core": [round((r.cpu_seconds - r.cpu_at_start) / max(seconds, 1e-9), 2)
+                                         for r in rooms],
+            "busy_503": sum(w.busy for w in people), "client_processes": args.clients,
+            "client_cpu_s": round(client_cpu, 1),
             "load_average_before_after": [round(x, 1) for x in load], "run_s": round(seconds, 1),
             "machine": f"{os.cpu_count()} cores"}
 
@@ -447,9 +529,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         with database(args.db, root) as db_url:
             settings = Settings.resolve(root, db_url, environ={})
             seats = seat_everyone(settings, args.candidates)
-            if args.db == "sqlite" and args.sqlite_journal:  # an experiment: kept in the file, the rooms use it
-                with contextlib.closing(connect(db_url).raw_connection()) as raw:
-                    raw.execute(f"PRAGMA journal_mode={args.sqlite_journal}")
             print(f"{len(seats)} seats on {args.db}; starting {args.rooms} room(s)", flush=True)
             rooms = [start_room(settings, Path(folder) / f"room{n}.log", args.rooms > 1) for n in range(args.rooms)]
             proxy_process = None
@@ -462,7 +541,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     room.sample()
                     room.cpu_at_start = room.cpu_seconds
                 load_before, started = os.getloadavg()[0], time.monotonic()
-                people = asyncio.run(crowd(f"http://127.0.0.1:{port}/", seats, args, rooms))
+                people, client_cpu = crowd(port, seats, args, rooms)
                 seconds, load_after = time.monotonic() - started, os.getloadavg()[0]
             finally:
                 for process in [*(r.process for r in rooms), *([proxy_process] if proxy_process else [])]:
@@ -474,7 +553,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                             process.kill()
                             process.wait()
             counts = count_in_database(db_url, people)
-    return summary(args, people, counts, rooms, (load_before, load_after), seconds)
+    return summary(args, people, counts, rooms, (load_before, load_after), seconds, client_cpu)
 
 
 def main() -> None:
@@ -487,7 +566,7 @@ def main() -> None:
     parser.add_argument("--kill-at", type=float, default=None, help="with --rooms 2: kill the first room then")
     parser.add_argument("--give-up", type=float, default=120.0, help="a candidate stops after this long unanswered")
     parser.add_argument("--limit", type=float, default=600.0, help="the whole crowd stops after this long")
-    parser.add_argument("--sqlite-journal", choices=("WAL",), help="try SQLite's WAL journal (not the default)")
+    parser.add_argument("--clients", type=int, default=2, help="client processes the candidates are spread over")
     parser.add_argument("--proxy", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--upstreams", help=argparse.SUPPRESS)
     args = parser.parse_args()

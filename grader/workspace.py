@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import secrets
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -66,3 +70,23 @@ def write_submission(root: Path, assignment: str, student: str, nb: dict[str, An
     path.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
     (folder / "timestamp.txt").write_text(at.strftime("%Y-%m-%d %H:%M:%S.%f UTC"), encoding="utf-8")
     return path
+
+
+def secret_file(path: Path, make: Callable[[], str]) -> str:
+    """The secret kept in `path`, readable by the workspace's owner only (mode 600 whatever the
+    umask), made by `make()` on first use. Several processes may start at once (room processes, a
+    CLI): it is written whole aside and linked into place, so none reads half a secret, and of two
+    made at once the first linked is everyone's. Never in the database."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        aside = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+                os.fchmod(handle.fileno(), 0o600)
+                handle.write(make())
+            with contextlib.suppress(FileExistsError):  # another process was first: use its secret
+                os.link(aside, path)
+        finally:
+            aside.unlink()
+    return path.read_text(encoding="ascii").strip()

@@ -169,3 +169,33 @@ def test_any_text_in_any_field_is_refused_with_a_reason_never_raised(engine: Eng
             _seats(engine, released)
     outcome = _try(engine, number, code, OPENS, client=client)
     assert isinstance(outcome, str) and outcome  # a Chinese reason, logged and committed
+
+
+def test_a_hall_behind_one_address_gets_one_more_wrong_try_for_every_ten_candidates_signed_in(
+        engine: Engine, released: list[str]) -> None:
+    seats = _seats(engine, released, students=32)
+    at, hall = OPENS + timedelta(minutes=1), "10.7.7.7"
+    for seat in seats[:30]:  # thirty candidates of the hall signed in: the address may fail 20 + 3 times
+        assert isinstance(_try(engine, seat.admission_no, seat.code, at, client=hall), int)
+    typist = seats[30]
+    for n in range(23):  # typos across six seats (none locks): the 21st-23rd would stop a bare address
+        seat = seats[n % 6]
+        assert "考试码不正确" in str(_try(engine, seat.admission_no, _wrong(seat.code), at, client=hall))
+    assert "本机尝试次数过多" in str(_try(engine, typist.admission_no, typist.code, at, client=hall))
+    assert isinstance(_try(engine, typist.admission_no, typist.code, at, client="10.7.7.8"), int)
+
+
+def test_a_hub_user_enters_the_seat_whose_roster_id_differs_only_in_case(engine: Engine, released: list[str]) -> None:
+    with Session(engine) as session, session.begin():
+        session.add_all([Student(id="ZhaoYi01", last_name="赵", first_name="一"),
+                         Student(id="LiEr", last_name="李", first_name="二"),
+                         Student(id="LIER", last_name="李", first_name="贰")])
+        seats = create_sitting(session, "s1", "场次", released[:1], ["ZhaoYi01", "LiEr", "LIER"], OPENS,
+                               OPENS + timedelta(hours=3), 60, secret=SECRET, created_by=system("t"), now=OPENS)
+    with Session(engine) as session, session.begin():  # JupyterHub lower-cases the name it signs in
+        view = sign_in_hub_user(session, "zhaoyi01", client="hub", now=OPENS)
+    assert (view.student_id, view.admission_no) == ("ZhaoYi01", seats[0].admission_no)
+    with Session(engine) as session, session.begin():  # an exact match wins over one differing in case
+        assert sign_in_hub_user(session, "LIER", client="hub", now=OPENS).student_id == "LIER"
+    with Session(engine) as session, pytest.raises(SittingError, match="只差大小写"):
+        sign_in_hub_user(session, "lier", client="hub", now=OPENS)  # two people: which one is not guessed

@@ -23,7 +23,8 @@ from grader.settings import Settings
 @click.option("--behind-proxy", is_flag=True, help="在反向代理之后：按 X-Forwarded-For 识别考生地址")
 @click.option("--sweep", default=30.0, show_default=True, help="每隔多少秒为到时未交卷的作答交卷（0：不扫描）")
 @click.option("--client-limit", default=20, show_default=True,
-              help="同一地址 10 分钟内允许输错考试码的次数（0：不限；全场经同一个 NAT 地址访问时调大或设 0）")
+              help="同一地址 10 分钟内允许输错考试码的次数，另按该地址已登录考生每 10 人加 1 次"
+                   "（全场 2,000 人经同一个 NAT 地址时约 220 次）；0：不限")
 @click.option("--hub-service", is_flag=True,
               help="作为 JupyterHub 托管服务运行（有 JUPYTERHUB_SERVICE_NAME 时自动启用）：名称、前缀和端口取自 "
                    "JupyterHub 给的环境变量，考生用 JupyterHub 账号进入，对应工作人员账号的用户可进入监考页面")

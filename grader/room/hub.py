@@ -29,7 +29,7 @@ from grader.room.service import RoomOptions
 from grader.room.staff import hub_staff
 from grader.settings import Settings
 from grader.sitting.errors import SittingError
-from grader.sitting.signin import sign_in_hub_user
+from grader.sitting.signin import admit_hub_user
 from grader.staff.roles import StaffError
 
 SERVICE_NAME = "JUPYTERHUB_SERVICE_NAME"
@@ -126,7 +126,7 @@ class HubEnter(HubHandler):
         name = str(cast(dict[str, Any], self.current_user)["name"])
         room, now, client = self.room, self.room.now(), self.request.remote_ip or ""
         try:
-            view = await room.gradebook.run(lambda session: sign_in_hub_user(session, name, client=client, now=now))
+            view = await self.db(lambda session: admit_hub_user(session, name, client=client, now=now))
         except SittingError as error:
             self.render("signin.html", error=f"JupyterHub 账号 {name}：{error}",
                         notice="持准考证的考生可在下面输入准考证号和考试码。", admission_no="")

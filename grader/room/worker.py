@@ -1,12 +1,15 @@
 """Gradebook work off the IOLoop thread: one Session (and one transaction) per call, in a thread
-pool. Grading runs in a separate process: it loads nbgrader (seconds of CPU holding the GIL) and
-scores notebooks, and none of that may slow the saves of the candidates still answering."""
+pool as large as the engine's connection pool (a thread never waits for a connection). Grading runs
+in a separate process: it loads nbgrader (seconds of CPU holding the GIL) and scores notebooks, and
+none of that may slow the saves of the candidates still answering.
+
+Backpressure: when more calls wait for a thread than the pool can start soon (`queue`), or more
+submissions wait for grading than `grading_queue` per process, the call is refused with Busy (the
+room answers 503 with Retry-After) instead of every candidate waiting longer."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import importlib
 import multiprocessing
 import os
 import threading
@@ -23,10 +26,22 @@ from grader.gradebook.engine import connect
 from grader.sitting.errors import SittingError
 
 T = TypeVar("T")
-# what grading loads lazily (nbgrader's and the audit log's tables, nbformat): seconds of CPU
-WARM_MODULES = ("grader.autograde", "grader.autograde.store", "grader.audit.log", "grader.audit.tables",
-                "nbgrader.api", "nbformat")
+SQLITE_THREADS = 2  # SQLite has one writer at a time: more threads only wait on its lock
+SERVER_THREADS = 8  # PostgreSQL: enough to cover the round trips' latency; more only fight for the GIL
+QUEUE = 256  # calls waiting for a thread before Busy (about a quarter of a second of saves)
+GRADING_QUEUE = 32  # submissions waiting per grading process before Busy (each takes tens of ms)
 _grading_engine: Engine | None = None  # in a grading process: its own connection pool
+
+
+class Busy(Exception):
+    """More work is waiting than the room can start soon: come back later (503, Retry-After)."""
+
+
+def threads_for(db_url: str, threads: int | None = None) -> int:
+    """The room's database threads, which is also its connection pool's size."""
+    if threads is not None:
+        return max(1, threads)
+    return SQLITE_THREADS if db_url.startswith("sqlite") else SERVER_THREADS
 
 
 def transaction(engine: Engine, work: Callable[[Session], T]) -> T:
@@ -50,9 +65,9 @@ def _start_grading_process(db_url: str, room_pid: int) -> None:
     global _grading_engine
     threading.Thread(target=_exit_with, args=(room_pid,), daemon=True).start()
     _grading_engine = connect(db_url)
-    for module in WARM_MODULES:  # loaded now, not during the first 交卷
-        with contextlib.suppress(ImportError):
-            importlib.import_module(module)
+    from grader.autograde import warm_grading
+
+    warm_grading()  # loaded now, not during the first 交卷
 
 
 def _exit_with(parent: int, every: float = 1.0) -> None:
@@ -68,11 +83,14 @@ def _grade_here(work: Callable[[Session], T]) -> T:
 
 
 class Gradebook:
-    def __init__(self, engine: Engine, threads: int | None = None, grading_processes: int = 1, *,
-                 warm: bool = True) -> None:
-        self.engine = engine
-        if threads is None:  # SQLite has one writer at a time: more threads only wait on its lock
-            threads = 2 if engine.dialect.name == "sqlite" else 16
+    """The room's pools. `engine` should have a connection pool of `threads` (see threads_for)."""
+
+    def __init__(self, engine: Engine, threads: int, grading_processes: int = 1, *, warm: bool = True,
+                 queue: int = QUEUE, grading_queue: int = GRADING_QUEUE) -> None:
+        self.engine, self.threads, self.queue = engine, threads, queue
+        self.grading_limit = grading_processes * grading_queue
+        self.waiting = 0  # calls submitted to the thread pool and not finished (event loop thread only)
+        self.grading_waiting = 0
         self.db = ThreadPoolExecutor(threads, thread_name_prefix="ql-room-db")
         # spawned, not forked: the room process already runs threads
         self.grading = ProcessPoolExecutor(grading_processes, mp_context=multiprocessing.get_context("spawn"),
@@ -82,13 +100,27 @@ class Gradebook:
             self.grading.submit(int)  # start the process (and its imports) now, not at the first 交卷
 
     async def run(self, work: Callable[[Session], T]) -> T:
-        """`work(session)` in a transaction (see `transaction`), off the event loop."""
-        return await asyncio.get_running_loop().run_in_executor(self.db, partial(transaction, self.engine, work))
+        """`work(session)` in a transaction (see `transaction`), off the event loop; Busy when the
+        queue is full."""
+        if self.waiting >= self.threads + self.queue:
+            raise Busy
+        self.waiting += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self.db, partial(transaction, self.engine, work))
+        finally:
+            self.waiting -= 1
+
+    def grading_busy(self) -> bool:
+        return self.grading_waiting >= self.grading_limit
 
     async def grade(self, work: Callable[[Session], T]) -> T:
         """`work(session)` in a transaction in the grading process: `work` must pickle (a module
         function, or a functools.partial of one, not a lambda)."""
-        return await asyncio.get_running_loop().run_in_executor(self.grading, partial(_grade_here, work))
+        self.grading_waiting += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self.grading, partial(_grade_here, work))
+        finally:
+            self.grading_waiting -= 1
 
     def close(self) -> None:
         self.db.shutdown(wait=True)

@@ -27,14 +27,22 @@ grader.sitting.signin      sign_in(session, secret, admission_no, code, *, clien
                                every try is a ql_sign_in row: commit also on SittingError; with no
                                attempt left it returns the handed-in one, to show its result)
                            sign_in_hub_user(session, student_id, *, client, now) -> AttemptView
+                               (a roster id differing only in case is the hub user's, exact first)
+                           admit(...) / admit_hub_user(...) -> Admitted(sitting_id, admission_no,
+                               attempt_id): the same without building the view (the room's sign-in)
 grader.sitting.attempt     AttemptView (frozen; items, answers, marked, saved_at, deadline, ...)
                            resume(session, attempt_id, admission_no, now) -> AttemptView   (cookie)
                            attempt_for(session, attempt_id) -> AttemptView                   (staff)
                            unanswered(view) -> list[int]
+                           hold(session, attempt_id, admission_no) -> Held | None: the attempt
+                               locked with its seat's facts in one statement (saves, marks)
+                           open_attempt(session, seat, now) -> int: resume or start (seat locked)
                            start_or_resume(..., *, secret) / start_for_user: the old names, kept
 grader.sitting.briefing    Briefing (frozen): name, unit, sitting and paper titles, minutes, item
                            count, points and scoring rule per type, total, pass mark, show_score
                            briefing(session, attempt_id, admission_no) -> Briefing
+                           exam_entry(session, attempt_id, admission_no) -> (AttemptView, Briefing)
+                               the exam page's data read once
 grader.sitting.answers     Saved(accepted, reason, value, saved_at, deadline, closed)
                            save(session, attempt_id, admission_no, position, shown, now) -> Saved
                            save_answer(session, view, position, shown, now) -> Saved   (old name)

@@ -7,16 +7,19 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import delete
+from sqlalchemy import Connection, Table, bindparam, delete
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from grader.gradebook.models import AnswerEventRow, AnswerRow, AttemptRow, MarkRow, SittingCandidateRow
+from grader.gradebook.models import AnswerEventRow, AnswerRow, MarkRow
 from grader.scoring import MAX_ANSWER_CHARS
-from grader.sitting.attempt import AttemptView, owned_attempt, presented
+from grader.sitting.attempt import AttemptView, Held, hold
 from grader.sitting.errors import SittingError
 
 LOGGED_CHARS = 2000  # of a refused or accepted value, in the event log
+EVENTS, ANSWERS, MARKS = (cast(Table, row.__table__) for row in (AnswerEventRow, AnswerRow, MarkRow))
 
 
 @dataclass(frozen=True)
@@ -51,19 +54,18 @@ def _refusal(value: object) -> str:
     return ""
 
 
-def _check(attempt: AttemptRow, seat: SittingCandidateRow, session: Session, position: object, shown: object,
-           now: datetime) -> tuple[str, str]:
+def _check(held: Held, session: Session, position: object, shown: object, now: datetime) -> tuple[str, str]:
     """(reason, canonical value) for one save."""
-    if attempt.submitted_at is not None:
+    if held.submitted_at is not None:
         return "已交卷", ""
-    if now > attempt.deadline:
+    if now > held.deadline:
         return "已超过考试时间", ""
     reason = _refusal(shown)
     if reason:
         return reason, ""
     assert isinstance(shown, str)
     is_position = isinstance(position, int) and not isinstance(position, bool)  # 1.0 and True are not 1
-    item = next((p for p in presented(session, seat) if is_position and p.item.position == position), None)
+    item = next((p for p in held.items(session) if is_position and p.item.position == position), None)
     if item is None:
         return "没有这道题", ""
     canonical = item.to_paper(shown)
@@ -83,24 +85,47 @@ def _cell_length(name: str, kind: str, value: str) -> int:
 
 
 def save(session: Session, attempt_id: int, admission_no: str, position: int, shown: str, now: datetime) -> Saved:
-    """Keep one answer of the seat's attempt, as the candidate sees it (`shown` letters are theirs)."""
-    try:
-        attempt, seat = owned_attempt(session, attempt_id, admission_no, lock=True)
-    except SittingError as error:
-        return Saved(False, str(error), "")
-    reason, canonical = _check(attempt, seat, session, position, shown, now)
+    """Keep one answer of the seat's attempt, as the candidate sees it (`shown` letters are theirs).
+    Two statements: the attempt held with its seat's facts, then the event and the answer written
+    together (one statement on PostgreSQL; the answer an upsert on its primary key)."""
+    held = hold(session, attempt_id, admission_no)
+    if held is None:
+        return Saved(False, "没有这次作答", "")
+    reason, canonical = _check(held, session, position, shown, now)
     storable = isinstance(position, int) and not isinstance(position, bool) and 0 <= position < 2**31
-    session.add(AnswerEventRow(attempt_id=attempt.id, position=position if storable else -1,
-                               value=loggable(shown), accepted=not reason, reason=reason, at=now))
-    closed = attempt.submitted_at is not None or now > attempt.deadline
+    event = {"attempt_id": attempt_id, "position": position if storable else -1, "value": loggable(shown),
+             "accepted": not reason, "reason": reason, "at": now}
+    _write(session.connection(), event, None if reason else canonical)
     if reason:
-        return Saved(False, reason, "", None, attempt.deadline, closed)
-    row = session.get(AnswerRow, (attempt.id, position))
-    if row is None:
-        session.add(AnswerRow(attempt_id=attempt.id, position=position, value=canonical, saved_at=now))
-    else:
-        row.value, row.saved_at = canonical, now
-    return Saved(True, "", canonical, now, attempt.deadline)
+        closed = held.submitted_at is not None or now > held.deadline
+        return Saved(False, reason, "", None, held.deadline, closed)
+    return Saved(True, "", canonical, now, held.deadline)
+
+
+def _upsert(insert: Any) -> Any:
+    upsert = insert(ANSWERS).values(attempt_id=bindparam("attempt_id"), position=bindparam("position"),
+                                    value=bindparam("canonical"), saved_at=bindparam("at"))
+    return upsert.on_conflict_do_update(index_elements=["attempt_id", "position"],
+                                        set_={"value": upsert.excluded.value, "saved_at": upsert.excluded.saved_at})
+
+
+# built once: a save only binds its values (no statement to build or compile per request)
+_EVENT = EVENTS.insert().values(attempt_id=bindparam("attempt_id"), position=bindparam("position"),
+                                value=bindparam("value"), accepted=bindparam("accepted"),
+                                reason=bindparam("reason"), at=bindparam("at"))
+_ACCEPTED = {  # PostgreSQL: the event rides along as a data-modifying CTE, one round trip
+    "postgresql": (_upsert(postgresql.insert).add_cte(_EVENT.cte("logged")),),
+    "sqlite": (_EVENT, _upsert(sqlite.insert)),
+}
+
+
+def _write(connection: Connection, event: dict[str, Any], canonical: str | None) -> None:
+    """The answer event, and (accepted) the answer: a new row or the item's row replaced."""
+    if canonical is None:
+        connection.execute(_EVENT, event)
+        return
+    for statement in _ACCEPTED[connection.dialect.name]:
+        connection.execute(statement, {**event, "canonical": canonical})
 
 
 def save_answer(session: Session, view: AttemptView, position: int, shown: str, now: datetime) -> Saved:
@@ -110,13 +135,16 @@ def save_answer(session: Session, view: AttemptView, position: int, shown: str, 
 
 def mark(session: Session, attempt_id: int, admission_no: str, position: int, marked: bool, now: datetime) -> None:
     """Mark an item for review (标记) or clear the mark; refused once the attempt is submitted."""
-    attempt, seat = owned_attempt(session, attempt_id, admission_no, lock=True)
-    if attempt.submitted_at is not None or now > attempt.deadline:
-        raise SittingError("已交卷" if attempt.submitted_at is not None else "已超过考试时间")
-    if not any(p.item.position == position for p in presented(session, seat)):
+    held = hold(session, attempt_id, admission_no)
+    if held is None:
+        raise SittingError("没有这次作答")
+    if held.submitted_at is not None or now > held.deadline:
+        raise SittingError("已交卷" if held.submitted_at is not None else "已超过考试时间")
+    if not any(p.item.position == position for p in held.items(session)):
         raise SittingError("没有这道题")
+    connection, marks = session.connection(), MARKS
     if marked:
-        if session.get(MarkRow, (attempt.id, position)) is None:
-            session.add(MarkRow(attempt_id=attempt.id, position=position))
+        insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+        connection.execute(insert(marks).values(attempt_id=attempt_id, position=position).on_conflict_do_nothing())
     else:
-        session.execute(delete(MarkRow).where(MarkRow.attempt_id == attempt.id, MarkRow.position == position))
+        connection.execute(delete(marks).where(marks.c.attempt_id == attempt_id, marks.c.position == position))

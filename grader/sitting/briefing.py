@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from grader.gradebook.models import PaperRow, SittingRow
-from grader.sitting.attempt import owned_attempt, presented
+from grader.gradebook.models import AttemptRow, PaperRow, SittingCandidateRow, SittingRow
+from grader.sitting.attempt import AttemptView, view_of
+from grader.sitting.errors import SittingError
 from grader.sitting.seats import people
 
 TYPE_NAMES = {"single": "单选题", "multiple": "多选题", "truefalse": "判断题", "fill": "填空题", "essay": "简答题"}
@@ -47,12 +49,33 @@ class Briefing:
     switch_limit: int | None
 
 
+_ENTRY = (select(AttemptRow, SittingCandidateRow, SittingRow, PaperRow)
+          .join(SittingCandidateRow, SittingCandidateRow.admission_no == AttemptRow.admission_no)
+          .join(SittingRow, SittingRow.id == SittingCandidateRow.sitting_id)
+          .outerjoin(PaperRow, PaperRow.assignment == SittingCandidateRow.assignment)
+          .where(AttemptRow.id == bindparam("attempt"), AttemptRow.admission_no == bindparam("seat"))
+          .execution_options(populate_existing=True))  # built once
+
+
 def briefing(session: Session, attempt_id: int, admission_no: str) -> Briefing:
-    _, seat = owned_attempt(session, attempt_id, admission_no)
-    sitting = session.get(SittingRow, seat.sitting_id)
-    paper = session.get(PaperRow, seat.assignment)
-    assert sitting is not None
-    items = presented(session, seat)
+    return exam_entry(session, attempt_id, admission_no)[1]
+
+
+def exam_entry(session: Session, attempt_id: int, admission_no: str) -> tuple[AttemptView, Briefing]:
+    """What the exam page shows, read once: the attempt with its seat, sitting and paper (one
+    statement), its answers, its marks and the candidate's name. Refused when the attempt is not
+    that seat's (a forged cookie)."""
+    row = session.execute(_ENTRY, {"attempt": attempt_id, "seat": admission_no}).first()
+    if row is None:
+        raise SittingError("没有这次作答")
+    attempt, seat, sitting, paper = row
+    view = view_of(session, seat, attempt)  # the paper is in the session now: not read again
+    return view, _briefing(session, view, seat, sitting, paper)
+
+
+def _briefing(session: Session, view: AttemptView, seat: SittingCandidateRow, sitting: SittingRow,
+              paper: PaperRow | None) -> Briefing:
+    items = view.items
     sections: list[Section] = []
     for kind in dict.fromkeys(p.item.type for p in items):
         group = [p.item.points for p in items if p.item.type == kind]

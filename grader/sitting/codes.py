@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 from pathlib import Path
+
+from grader.workspace import secret_file
 
 SECRET_NAME = ".exam-code-secret"
 SCHEME = "hmac:"
@@ -18,22 +19,9 @@ STALE_SCHEME = "pbkdf2:"  # seats made before migration 0009: their codes must b
 
 
 def load_secret(root: Path) -> bytes:
-    """The workspace's code key, created on first use readable by its owner only (mode 600).
-    Written whole beside it and linked into place, so a second process never reads half a key."""
-    path = root / SECRET_NAME
-    if not path.exists():
-        root.mkdir(parents=True, exist_ok=True)
-        draft = root / f"{SECRET_NAME}.{os.getpid()}.{secrets.token_hex(4)}"
-        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w", encoding="ascii") as file:
-            file.write(secrets.token_hex(32))
-        try:
-            os.link(draft, path)
-        except FileExistsError:  # another process made it first: theirs is the key
-            pass
-        finally:
-            draft.unlink()
-    return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    """The workspace's code key (64 hex digits in root/.exam-code-secret, mode 600), created on
+    first use."""
+    return bytes.fromhex(secret_file(root / SECRET_NAME, lambda: secrets.token_hex(32)))
 
 
 def new_code() -> str:

@@ -26,7 +26,20 @@
     } catch (error) {
       payload = null;
     }
-    return {status: response.status, data: payload};
+    // a busy room answers 503 with Retry-After (seconds): whoever retries waits at least that long
+    const retryAfter = Number(response.headers.get("Retry-After"));
+    return {status: response.status, data: payload, retryAfterMs: retryAfter > 0 ? retryAfter * 1000 : 0};
+  }
+
+  // a retry's delay: the back-off or the server's Retry-After, whichever is longer, spread by up to
+  // half again so that candidates told to wait together do not all come back together
+  function retryDelay(backoffMs, outcome) {
+    const base = Math.max(backoffMs, outcome ? outcome.retryAfterMs || 0 : 0);
+    return base + Math.random() * base / 2;
+  }
+
+  function sleep(ms) {
+    return new Promise(function (resolve) { setTimeout(resolve, ms); });
   }
 
   function load(key, fallback) {
@@ -199,7 +212,7 @@
       status(article, "retry");
       showOffline(true);
       backoff[position] = Math.min(30000, (backoff[position] || 500) * 2);
-      schedule(position, backoff[position]);
+      schedule(position, retryDelay(backoff[position], outcome));
     }
 
     function acknowledged(position, entry, data) {
@@ -290,10 +303,14 @@
 
     async function submitNow(note) {
       let outcome = null;
-      try {
-        outcome = await call("POST", "api/submit", {});
-      } catch (error) {
-        outcome = null;
+      for (let tries = 0; tries < 10; tries += 1) {
+        try {
+          outcome = await call("POST", "api/submit", {});
+        } catch (error) {
+          outcome = null;
+        }
+        if (!outcome || outcome.status !== 503) break;
+        await sleep(retryDelay(2000, outcome)); // the room is busy: nothing was handed in yet, ask again
       }
       if (outcome && outcome.status === 200 && outcome.data && outcome.data.submitted) {
         finish(outcome.data, note);
@@ -395,7 +412,9 @@
     function sendMark(position, marked, tries) {
       // a mark is not an answer: a few retries, then it stays on this page only
       call("POST", "api/mark", {position: position, marked: marked}).then(function (outcome) {
-        if (outcome.status >= 500 && tries < 5) setTimeout(function () { sendMark(position, marked, tries + 1); }, 2000);
+        if (outcome.status >= 500 && tries < 5) {
+          setTimeout(function () { sendMark(position, marked, tries + 1); }, retryDelay(2000, outcome));
+        }
       }).catch(function () {
         if (tries < 5) setTimeout(function () { sendMark(position, marked, tries + 1); }, 2000 * (tries + 1));
       });
