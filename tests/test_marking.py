@@ -22,10 +22,11 @@ from grader.gradebook.models import AuditRow, EssayMarkRow, PaperItemRow
 from grader.marking.codes import code_for, codes_for, marking_secret, normal_code
 from grader.marking.marks import mark_answer, parse_score, set_marking
 from grader.marking.queue import Mark, MarkingError, Setting, decide, papers, queue
+from grader.paper.store import build_from_files
 from grader.settings import Settings
 from grader.staff.accounts import add_staff
 from grader.staff.roles import Actor, StaffError
-from tests.conftest import EXAMS
+from tests.conftest import EXAMS, SMALL_BLUEPRINT
 from tests.graded_papers import grade_simulated
 
 STUDENTS = ["p001", "p002", "p003", "p004"]
@@ -251,3 +252,12 @@ def test_two_markers_marking_the_same_answers_at_once_get_one_round_each(
     assert {(s, r) for s, r, _ in rounds} == {(s, r) for s in STUDENTS for r in (1, 2)}
     assert all({m for s2, _, m in rounds if s2 == s} == {"教师甲", "教师乙"} for s in STUDENTS)
     assert [_nbgrader(settings, assignment, item, s)[0] for s in STUDENTS] == [7.0] * len(STUDENTS)
+
+
+def test_a_paper_built_but_not_released_is_not_listed(settings: Settings, engine: Engine) -> None:
+    with Session(engine) as session, session.begin():
+        build_from_files(session, settings.root, SMALL_BLUEPRINT, [EXAMS / "banks"])
+    with Session(engine) as session:
+        assert papers(session, settings.root, marking_secret(settings.root), 1) == ()
+        with pytest.raises(MarkingError, match="先运行 qinglian release small-a"):
+            queue(session, settings.root, marking_secret(settings.root), "small-a", "q09", 1)

@@ -310,7 +310,7 @@ class PaperToMark:
 
 
 def papers(session: Session, root: Path, secret: bytes, staff_id: int) -> tuple[PaperToMark, ...]:
-    """Every paper with essays and graded submissions, with each essay's progress."""
+    """Every released paper with essays and graded submissions, with each essay's progress."""
     with_essays = session.scalars(select(PaperItemRow.assignment).where(PaperItemRow.type == "essay")
                                   .group_by(PaperItemRow.assignment).order_by(PaperItemRow.assignment)).all()
     found = []
@@ -319,7 +319,10 @@ def papers(session: Session, root: Path, secret: bytes, staff_id: int) -> tuple[
         setting = setting_of(session, assignment)
         progress = []
         for item in essays(session, root, assignment):
-            rows = answer_rows(session, item)
+            try:
+                rows = answer_rows(session, item)
+            except MarkingError:  # built, not released: nothing to mark yet
+                rows = []
             codes = codes_for(secret, assignment, [r.student_id for r in rows])
             decisions = [(r, decide(r.marks, setting)) for r in rows]
             decided = sum(1 for r, d in decisions if (d.score if setting.double else r.manual_score) is not None)
