@@ -79,6 +79,15 @@ def test_releasing_again_keeps_the_notebook_and_replaces_its_cells(settings: Set
     assert release_path(settings.root, released[0]).read_text(encoding="utf-8") == text
 
 
+def test_a_notebook_the_assignment_no_longer_has_is_removed_as_nbgrader_removes_it(
+        settings: Settings, engine: Engine, released: list[str]) -> None:
+    with Gradebook(settings.db_url, "qinglian") as gradebook:
+        gradebook.add_notebook("old-paper", released[0])
+    _release(engine, settings, released[0])
+    with Gradebook(settings.db_url, "qinglian") as gradebook:
+        assert [n.name for n in gradebook.find_assignment(released[0]).notebooks] == ["paper"]
+
+
 def _drop_last_item(settings: Settings, assignment: str) -> None:
     path = source_path(settings.root, assignment)
     nb = json.loads(path.read_text(encoding="utf-8"))
@@ -86,6 +95,7 @@ def _drop_last_item(settings: Settings, assignment: str) -> None:
     path.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
 
 
+@pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")  # nbgrader's own add_submission
 def test_once_a_paper_has_submissions_its_cells_cannot_change(settings: Settings, engine: Engine,
                                                                released: list[str]) -> None:
     assignment = released[0]
