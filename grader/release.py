@@ -104,6 +104,8 @@ def release_rules(root: Path) -> ReleaseRules:
         raise ReleaseError(f"{root / 'nbgrader_config.py'}: qinglian release 不支持设置 {'、'.join(unsupported)}"
                            "；请改用 nbgrader generate_assignment 发布")
     code_stub = config.ClearSolutions.get("code_stub", {"python": ReleaseRules.code_stub})
+    if isinstance(code_stub, dict) and "python" not in code_stub:
+        raise ReleaseError(f"{root / 'nbgrader_config.py'}: ClearSolutions.code_stub 没有 python 的答题占位")
     defaults = ReleaseRules()
     return ReleaseRules(
         course_id=config.CourseDirectory.get("course_id", defaults.course_id),
