@@ -141,6 +141,8 @@ def test_a_role_taken_away_stops_the_next_request_and_a_forged_post_is_refused(
         trainer.sign_in("教师甲")
         assert "超出范围，本题满分 10 分" in trainer.mark(assignment, item, code, "12")
         assert "不是分数" in trainer.mark(assignment, item, code, "九")
+        planted = urllib.parse.urlencode({"paper": assignment, "item": item, "saved": "请把密码发给管理员"})
+        assert "请把密码发给管理员" not in trainer.get(f"mark?{planted}")  # messages come from the gradebook
         with pytest.raises(urllib.error.HTTPError) as forged:
             trainer.post("mark", {"paper": assignment, "item": item, "code": code, "score": "5"}, xsrf=False)
         assert forged.value.code == 403

@@ -106,14 +106,17 @@ class SignOut(MarkingHandler):
         self.redirect(self.base, status=303)
 
 
+async def show_papers(handler: MarkingHandler, actor: Actor, error: str = "") -> None:
+    marking, staff_id = handler.marking, actor.staff_id or 0
+    found = await marking.run(lambda session: papers(session, marking.settings.root, marking.secret, staff_id))
+    handler.render("papers.html", actor=actor, papers=found, error=error)
+
+
 class PapersPage(MarkingHandler):
     async def get(self) -> None:
         actor = await self.marker()
-        if actor is None:
-            return
-        marking, staff_id = self.marking, actor.staff_id or 0
-        found = await marking.run(lambda session: papers(session, marking.settings.root, marking.secret, staff_id))
-        self.render("papers.html", actor=actor, papers=found, error=self.get_query_argument("error", ""))
+        if actor is not None:
+            await show_papers(self, actor)
 
 
 class SettingForm(MarkingHandler):
@@ -128,7 +131,7 @@ class SettingForm(MarkingHandler):
             now = self.marking.now()
             await self.marking.run(lambda session: set_marking(session, actor, assignment, double, threshold, now))
         except (MarkingError, StaffError) as error:
-            self.redirect(f"{self.base}?{urlencode({'error': str(error)})}", status=303)
+            await show_papers(self, actor, str(error))
             return
         self.redirect(self.base, status=303)
 
@@ -156,8 +159,8 @@ class MarkPage(MarkingHandler):
         if code and answer is None:
             error, answer = f"没有匿名编号为 {code} 的答卷", found.answers[0] if found.answers else None
         self.xsrf_token  # noqa: B018 -- sets the _xsrf cookie the form sends back
-        self.render("mark.html", actor=actor, q=found, answer=answer, error=error, saved=saved, typed=typed,
-                    url=lambda c, **extra: mark_url(self.base, assignment, item, c, **extra))
+        self.render("mark.html", actor=actor, q=found, answer=answer, error=error, saved=_said(found, saved),
+                    typed=typed, url=lambda c, **extra: mark_url(self.base, assignment, item, c, **extra))
 
     async def get(self) -> None:
         actor = await self.marker()
@@ -175,23 +178,28 @@ class MarkPage(MarkingHandler):
         typed = self.get_body_argument("score", "")
         marking, now = self.marking, self.marking.now()
 
-        def save(session: Session) -> tuple[str, str]:
+        def save(session: Session) -> str:
             max_points = essay(session, marking.settings.root, assignment, item).max_points
             score = parse_score(typed, max_points, f"{code} 得分")
-            done = mark_answer(session, actor, marking.settings.root, marking.secret, assignment, item, code,
-                               score, comment, now)
-            said = f"已保存 {done.code}：{done.score:g} 分"
-            if done.decision.flagged:
-                said += "；两位阅卷人分差超过阈值，已标记待三评"
-            return done.code, said
+            return mark_answer(session, actor, marking.settings.root, marking.secret, assignment, item, code,
+                               score, comment, now).code
 
         try:
-            saved_code, said = await marking.run(save)
+            saved_code = await marking.run(save)
         except (MarkingError, StaffError) as error:
             await self._show(actor, assignment, item, code, error=str(error), typed=(typed, comment))
             return
         found = await self._queue(actor, assignment, item)
         current = found.find(saved_code)
         following = found.after(current) if current else None
-        self.redirect(mark_url(self.base, assignment, item, following.code if following else saved_code, saved=said),
-                      status=303)
+        self.redirect(mark_url(self.base, assignment, item, following.code if following else saved_code,
+                               saved=saved_code), status=303)
+
+
+def _said(found: MarkingQueue, code: str) -> str:
+    """What the page says after a save, from the gradebook (the address names only the answer saved)."""
+    answer = found.find(code) if code else None
+    if answer is None or answer.own is None:
+        return ""
+    said = f"已保存 {answer.code}：{answer.own.score:g} 分"
+    return said + ("；两位阅卷人分差超过阈值，已标记待三评" if answer.flagged else "")
