@@ -1,12 +1,15 @@
 """The marking page in Debian's headless Chromium at 1366×768, offline (every request outside 127.0.0.1
-blocked): a recorder is refused, a trainer marks an essay, and the score is then in `qinglian export`
-and in nbgrader's gradebook as formgrader's API reads it."""
+blocked): a recorder and an auditor are refused, a trainer marks an essay, and the score is then in `qinglian export`
+and in real formgrader's API (JupyterLab with nbgrader's extension, on the workspace)."""
 
 from __future__ import annotations
 
 import csv
+import json
 import subprocess
+import urllib.request
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from nbgrader.api import Gradebook
@@ -16,7 +19,7 @@ from sqlalchemy.orm import Session
 from grader.gradebook.models import AuditRow
 from grader.marking.codes import code_for, marking_secret
 from grader.marking.serving import marking_server
-from grader.serve import BIN
+from grader.serve import BIN, lab_server
 from grader.settings import Settings
 from grader.staff.accounts import add_staff
 from grader.staff.roles import Actor
@@ -40,15 +43,22 @@ def _export(settings: Settings, assignment: str, folder: Path, item: str) -> dic
         return {row["student_id"]: (float(row["raw_score"]), row[item]) for row in csv.DictReader(handle)}
 
 
-def _formgrader(settings: Settings, assignment: str, student: str, item: str) -> tuple[float | None, str | None]:
-    """What formgrader's API answers for the submission (GradeCollectionHandler and
-    CommentCollectionHandler: the submission notebook's grades and comments, to_dict())."""
+def _formgrader(settings: Settings, assignment: str, student: str, item: str,
+                tmp_path: Path) -> tuple[float | None, str | None]:
+    """What real formgrader (nbgrader's server extension in JupyterLab, on the workspace) answers for
+    the submission's grades and comments: the API its manual-grading page reads."""
     with Gradebook(settings.db_url) as gradebook:
-        notebook = gradebook.find_submission_notebook("paper", assignment, student)
-        grades = [g.to_dict() for g in notebook.grades]
-        comments = [c.to_dict() for c in notebook.comments]
-    (grade,) = [g for g in grades if g["name"] == item]
-    (comment,) = [c for c in comments if c["name"] == item]
+        submission = gradebook.find_submission_notebook("paper", assignment, student).id
+    token, port = "marking-test-token", free_port()
+    lab = lab_server(settings, port, token)
+    found: dict[str, object] = {}
+    with running(lab, tmp_path / "lab.log", lab.ready_url, timeout=180):
+        for kind in ("grades", "comments"):
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/formgrader/api/{kind}?submission_id={submission}",
+                                             headers={"Authorization": f"token {token}"})
+            with urllib.request.urlopen(request, timeout=60) as response:
+                (found[kind],) = [r for r in json.loads(response.read()) if r["name"] == item]
+    grade, comment = cast(dict[str, Any], found["grades"]), cast(dict[str, Any], found["comments"])
     return grade["manual_score"], comment["manual_comment"]
 
 
@@ -115,7 +125,7 @@ def test_a_trainer_marks_an_essay_and_export_and_formgrader_show_it(
     after = _export(settings, assignment, tmp_path, item)
     assert after[student][0] == pytest.approx(before[student][0] + 7.5) and after[student][1] == "7.5"
     assert {s: after[s] for s in STUDENTS if s != student} == {s: before[s] for s in STUDENTS if s != student}
-    assert _formgrader(settings, assignment, student, item) == (7.5, "要点基本齐全，论述稍简")
+    assert _formgrader(settings, assignment, student, item, tmp_path) == (7.5, "要点基本齐全，论述稍简")
     with Session(engine) as session:
         actors = set(session.scalars(select(AuditRow.actor).where(AuditRow.action == "grade.manual")))
     assert actors == {TRAINER}
