@@ -117,12 +117,24 @@ def _settle(session: Session) -> None:
     if session.connection().dialect.name == "postgresql":
         session.execute(text("SELECT setval(pg_get_serial_sequence('ql_result', 'id'), "
                              "(SELECT max(id) FROM ql_result))"))
-    session.execute(text("ANALYZE"))
+    _analyze(session)
     from grader.summary import rebuild
 
     rebuild(session)  # the scoreboard's summaries, counted once for the whole city (grader.summary)
-    for summary in ("ql_summary_person", "ql_summary_unit", "ql_summary_examinees"):
-        session.execute(text(f"ANALYZE {summary}"))
+    _analyze(session, ("ql_summary_person", "ql_summary_unit", "ql_summary_examinees"))
+
+
+def _analyze(session: Session, tables: Sequence[str] = ()) -> None:
+    """ANALYZE the gradebook's tables. On PostgreSQL a bare ANALYZE takes every schema of the
+    database, and waits behind any other session's lock there: name this schema's tables."""
+    if not tables and session.connection().dialect.name == "postgresql":
+        from sqlalchemy import inspect
+
+        tables = inspect(session.connection()).get_table_names()
+    if not tables:
+        session.execute(text("ANALYZE"))
+    for table in tables:
+        session.execute(text(f'ANALYZE "{table}"'))
 
 
 def _papers(session: Session, spec: CitySpec, exams: Path) -> list[CityPaper]:
