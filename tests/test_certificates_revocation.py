@@ -102,3 +102,23 @@ def test_a_list_promises_its_next_update_which_must_follow_its_issue(tmp_path: P
     for due in (None, LATER, LATER - timedelta(hours=1)):
         with pytest.raises(RevocationError, match="下次更新时间应晚于其签发时间"):
             signed_revocation_list(RevocationList(signer.issuer, LATER, (), next_update=due), signer)
+
+
+def test_the_workspace_list_looks_up_the_serial_verified_so_a_revocation_counts_at_once(
+        settings: Settings, engine: Engine, font: CertificateFont) -> None:
+    from grader.certificates.trust import trust_from_workspace
+    from grader.certificates.verify import verify_pdf
+
+    outcomes = issue(engine, settings.root, font, [facts("P001", "王建国"), facts("P002", "李秀兰")])
+    first, second = (o.issued for o in outcomes)
+    assert first is not None and second is not None
+    with Session(engine) as session:
+        keys, live = trust_from_workspace(session, settings.root, LATER)
+        assert live.live and live.entries == ()  # nothing read ahead
+        assert verify_pdf(first.pdf, keys, live, now=LATER).status == "authentic"
+        revoke(session, first.serial, "记录更正", organiser("组织部 李四"), LATER)
+        session.commit()
+        verdict = verify_pdf(first.pdf, keys, live, now=LATER)
+        assert verdict.status == "revoked" and verdict.revocation_reason == "记录更正"
+        assert verify_pdf(second.pdf, keys, live, now=LATER).status == "authentic"
+        assert live.find("QL2026-NOPE2222") is None

@@ -9,7 +9,8 @@ newline + the canonical encoding of the rest, so both times are signed. Lists of
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -47,6 +48,8 @@ class RevocationList:
     entries: tuple[Revocation, ...]
     next_update: datetime | None = None  # a newer list is due by then; None: a format 1 list
     live: bool = False  # read from the gradebook just now, not from a published file
+    # a live list asks the gradebook for the one serial being verified instead of holding every entry
+    lookup: Callable[[str], Revocation | None] | None = field(default=None, compare=False, repr=False)
 
     @cached_property
     def _by_serial(self) -> dict[str, Revocation]:
@@ -55,7 +58,7 @@ class RevocationList:
         return {r.serial: r for r in reversed(self.entries)}  # the first entry for a serial
 
     def find(self, serial: str) -> Revocation | None:
-        return self._by_serial.get(serial)
+        return self.lookup(serial) if self.lookup is not None else self._by_serial.get(serial)
 
 
 def revoke(session: Session, serial: str, reason: str, by: Actor, now: datetime) -> Revocation:
@@ -95,6 +98,16 @@ def current_revocations(session: Session, issuer: str, now: datetime,
     rows = session.scalars(select(CertificateRevocationRow).order_by(CertificateRevocationRow.serial))
     return RevocationList(issuer, now, tuple(Revocation(r.serial, r.revoked_at, r.reason) for r in rows),
                           next_update=now + valid_for)
+
+
+def live_revocations(session: Session, issuer: str, now: datetime) -> RevocationList:
+    """The gradebook's revocations as they stand now, for verifying here: each verification looks
+    up its own serial, so its cost does not grow with the number of revocations."""
+    def lookup(serial: str) -> Revocation | None:
+        row = session.get(CertificateRevocationRow, serial)
+        return Revocation(row.serial, row.revoked_at, row.reason) if row is not None else None
+
+    return RevocationList(issuer, now, (), next_update=now + DEFAULT_VALIDITY, live=True, lookup=lookup)
 
 
 def _body(revocations: RevocationList, key_id: str) -> dict[str, Any]:

@@ -4,14 +4,13 @@ key store and the gradebook."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from grader.certificates.keys import KeySet, load_key_set, public_keys
-from grader.certificates.revocation import RevocationList, current_revocations, load_revocation_list
+from grader.certificates.revocation import RevocationList, live_revocations, load_revocation_list
 
 
 def trust_from_files(keys_path: Path, revocations_path: Path | None) -> tuple[KeySet, RevocationList | None]:
@@ -21,4 +20,4 @@ def trust_from_files(keys_path: Path, revocations_path: Path | None) -> tuple[Ke
 
 def trust_from_workspace(session: Session, root: Path, now: datetime) -> tuple[KeySet, RevocationList]:
     keys = public_keys(root)
-    return keys, replace(current_revocations(session, keys.issuer, now), live=True)
+    return keys, live_revocations(session, keys.issuer, now)
