@@ -3,7 +3,10 @@
 - induction: the `induction` programme cleared (every course module credited, the induction
   exam passed), per grader.programmes;
 - promotion_test: a current result of a promotion paper at or above that paper's pass mark;
-- promotion_gate: the `promotion` programme cleared (test, talk, oath and public commitment).
+- promotion_gate: the `promotion` programme cleared (test, talk, oath and public commitment); where
+  the programme is handled per promotion case (its file has `case:`), a case judged 可以任职 (the
+  latest such case; without one, the latest case's verdict says what is missing), not the person's
+  overall status, which would count steps recorded for another promotion.
 
 Whoever has a current result on the certificate's papers that is flagged 待复核 and not yet
 cleared (grader.certificates.flags) is refused, the flagged result named, however well they
@@ -26,6 +29,7 @@ from grader.certificates.payload import PROGRAMMES, CertificateFacts, PayloadErr
 from grader.course.catalog import CourseError, Module, load_catalog
 from grader.gradebook.models import GradingRunRow, PaperRow, PersonRow, ResultRow, SittingCandidateRow
 from grader.programmes import Programme, ProgrammeError, load_programmes, people_status, valid_until
+from grader.programmes.status import ProgrammeStatus
 from grader.roster import unit_members
 
 _CHUNK = 500
@@ -110,6 +114,23 @@ def _promotion_rules(sources: Sources) -> Programme | None:
         return None
 
 
+def _by_case(session: Session, programme: Programme, people: dict[str, PersonRow],
+             now: datetime) -> tuple[list[ProgrammeStatus], dict[str, str]]:
+    """Per person the case that counts for the gate certificate: the latest 可以任职, else the latest."""
+    from grader.programmes.case_status import case_statuses
+    from grader.programmes.evidence import cases_of
+
+    found = cases_of(session, list(people), programme.id)
+    counted: dict[str, ProgrammeStatus] = {}
+    for judged in case_statuses(session, programme, [c for cases in found.values() for c in cases], now):
+        earlier = counted.get(judged.case.person_id)
+        if earlier is None or judged.status.cleared or not earlier.cleared:
+            counted[judged.case.person_id] = judged.status
+    refused = {person: f"没有{programme.title}的任职事项（职务提升按任职事项办理：qinglian case open）"
+               for person in people if person not in counted}
+    return [counted[p] for p in people if p in counted], refused
+
+
 def _programme(session: Session, people: dict[str, PersonRow], certificate: str, sources: Sources,
                now: datetime) -> tuple[list[CertificateFacts], dict[str, str], list[str]]:
     """Facts, refusals, and the blueprints whose papers the programme's exam steps count."""
@@ -118,15 +139,20 @@ def _programme(session: Session, people: dict[str, PersonRow], certificate: str,
         modules: list[Module] = []
         if any(s.kind == "modules" for s in programme.steps):
             modules = load_catalog(sources.courses)
-        statuses = people_status(session, programme, list(people), modules=modules, now=now)
+        refused: dict[str, str] = {}
+        if certificate == "promotion_gate" and programme.cases:
+            statuses, refused = _by_case(session, programme, people, now)
+        else:
+            statuses = people_status(session, programme, list(people), modules=modules, now=now)
     except (ProgrammeError, CourseError, KeyError) as error:
         raise EligibilityError(f"无法判断{PROGRAMMES[certificate].title}：{error}") from error
     facts: list[CertificateFacts] = []
-    refused: dict[str, str] = {}
     for status in statuses:
         person = people[status.person_id]
         if not status.cleared or status.cleared_at is None:
-            refused[status.person_id] = "尚未完成：" + "、".join(s.label for s in status.missing)
+            refused[status.person_id] = (f"任职事项 #{status.case_id}（{status.position}）：{status.verdict}"
+                                         if status.case_id is not None
+                                         else "尚未完成：" + "、".join(s.label for s in status.missing))
             continue
         done = "；".join(f"{s.label}（{s.detail}）" for s in status.steps if not s.step.startswith("module:"))
         modules_done = sum(1 for s in status.steps if s.step.startswith("module:"))
