@@ -16,10 +16,12 @@ import getpass
 import json
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -39,11 +41,20 @@ REPO = HERE.parent
 BIN = Path(sys.executable).parent
 
 
-def _run(args: list[str], cwd: Path) -> float:
+@dataclass(frozen=True)
+class Timed:
+    wall: float
+    cpu: float  # user + sys of the command and every process it waited for (its workers)
+
+
+def _run(args: list[str], cwd: Path) -> Timed:
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(args, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return Timed(wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
 
 
 def _workspace(root: Path, count: int, blueprint: Path, assignment: str) -> list[str]:
@@ -106,9 +117,11 @@ def main() -> None:
     for student in sample:
         shutil.copytree(ours_root / "submitted" / student, theirs_root / "submitted" / student)
 
-    ours = _run([str(BIN / "qinglian"), "autograde", assignment, "--root", str(ours_root)], cwd=work)
+    load_start = os.getloadavg()[0]
+    ours_run = _run([str(BIN / "qinglian"), "autograde", assignment, "--root", str(ours_root)], cwd=work)
     _run([str(BIN / "qinglian"), "export", "--root", str(ours_root), "--to", str(work / "ours.csv")], cwd=work)
-    theirs = _run([str(BIN / "nbgrader"), "autograde", assignment, "--create", "--force"], cwd=theirs_root)
+    theirs_run = _run([str(BIN / "nbgrader"), "autograde", assignment, "--create", "--force"], cwd=theirs_root)
+    ours, theirs = ours_run.wall, theirs_run.wall
     _run([str(BIN / "nbgrader"), "export", "--to", str(work / "theirs.csv")], cwd=theirs_root)
 
     ours_totals, theirs_totals = _totals(work / "ours.csv", "utf-8-sig"), _totals(work / "theirs.csv", "utf-8")
@@ -119,7 +132,11 @@ def main() -> None:
               "qinglian_ms_per_submission": round(per_ours * 1000, 2), "nbgrader_sample": len(sample),
               "nbgrader_s": round(theirs, 2), "nbgrader_s_per_submission": round(per_theirs, 2),
               "ratio": round(per_theirs / per_ours), "totals_agree_on_sample": agree,
+              "qinglian_cpu_ms_per_submission": round(ours_run.cpu / len(students) * 1000, 2),
+              "nbgrader_cpu_s_per_submission": round(theirs_run.cpu / len(sample), 2),
+              "cpu_ratio": round(theirs_run.cpu / len(sample) / (ours_run.cpu / len(students))),
               "paper_items": len(load_keys_of(ours_root, assignment)),
+              "load_average_1min_at_start": round(load_start, 1),
               "load_average_1min_at_end": round(os.getloadavg()[0], 1)}  # the machine is shared
     (HERE / "results").mkdir(exist_ok=True)
     (HERE / "results" / "autograde.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n",

@@ -146,20 +146,22 @@ def _previous_responses(session: Session, assignment: str,
     return found
 
 
+# nbgrader's new grade and comment rows as plain tuples in these columns: 46 rows per submission,
+# built and bound without a dict each (on SQLite the values go to the driver as they are)
+_GRADE_COLUMNS = ("id", "notebook_id", "cell_id", "auto_score", "manual_score", "extra_credit", "needs_manual_grade")
+_COMMENT_COLUMNS = ("id", "notebook_id", "cell_id", "auto_comment")
+
+
 @dataclass
 class _Rows:
     new: dict[str, list[Row]]
     updated: dict[str, list[Row]]
+    new_grades: list[tuple[Any, ...]]
+    new_comments: list[tuple[Any, ...]]
 
 
-def _grade_and_comment(g: GradedSubmission, item: GradedItem, cells: NbgraderCells, nb_id: str,
-                       kept: tuple[float | None, float | None]) -> tuple[Row, Row]:
-    grade = {"notebook_id": nb_id, "cell_id": cells.grade_cell(item), "auto_score": item.score,
-             "manual_score": kept[0], "extra_credit": kept[1],
-             "needs_manual_grade": item.verdict is Verdict.MANUAL and kept[0] is None}
-    comment = {"notebook_id": nb_id, "cell_id": cells.solution_cells[item.name],
-               "auto_comment": "No response." if item.response is None else item.problem or None}
-    return grade, comment
+def _comment(item: GradedItem) -> str | None:
+    return "No response." if item.response is None else item.problem or None
 
 
 def _nbgrader_rows(session: Session, cells: NbgraderCells, assignment: str,
@@ -167,7 +169,8 @@ def _nbgrader_rows(session: Session, cells: NbgraderCells, assignment: str,
     existing = _existing(session, cells, [g.student for g in graded])
     manual = _previous_manual(session, cells, [nb_id for _, nb_id in existing.values()]) if existing else {}
     previous = _previous_responses(session, assignment, list(existing)) if existing else {}
-    rows = _Rows({k: [] for k in ("sub", "nb", "grade", "comment")}, {k: [] for k in ("sub", "nb", "grade", "comment")})
+    rows = _Rows({k: [] for k in ("sub", "nb")}, {k: [] for k in ("sub", "nb", "grade", "comment")}, [], [])
+    cell_of: dict[str, tuple[str, str]] = {}  # item name -> (grade cell, solution cell), once per paper
     for g in graded:
         old = existing.get(g.student)
         sub_id, nb_id = old or (new_id(), new_id())
@@ -177,15 +180,36 @@ def _nbgrader_rows(session: Session, cells: NbgraderCells, assignment: str,
         target["nb"].append({"id": nb_id, "assignment_id": sub_id, "notebook_id": cells.notebook_id,
                              "flagged": g.flagged})
         for item in g.items:
-            kept = manual.get((nb_id, cells.grade_cell(item)), (None, None))
+            if item.name not in cell_of:
+                cell_of[item.name] = (cells.grade_cell(item), cells.solution_cells[item.name])
+            grade_cell, solution_cell = cell_of[item.name]
+            manual_grade = item.verdict is Verdict.MANUAL
+            if not old:  # a first grading keeps nothing: no manual score exists yet
+                rows.new_grades.append((new_id(), nb_id, grade_cell, item.score, None, None, manual_grade))
+                rows.new_comments.append((new_id(), nb_id, solution_cell, _comment(item)))
+                continue
+            kept = manual.get((nb_id, grade_cell), (None, None))
             if previous.get((g.student, item.position), item.response) != item.response:
                 kept = (None, None)  # the answer changed: an old manual score would be stale
-            grade, comment = _grade_and_comment(g, item, cells, nb_id, kept)
-            if not old:
-                grade["id"], comment["id"] = new_id(), new_id()
-            target["grade"].append(grade)
-            target["comment"].append(comment)
+            rows.updated["grade"].append({"notebook_id": nb_id, "cell_id": grade_cell, "auto_score": item.score,
+                                          "manual_score": kept[0], "extra_credit": kept[1],
+                                          "needs_manual_grade": manual_grade and kept[0] is None})
+            rows.updated["comment"].append({"notebook_id": nb_id, "cell_id": solution_cell,
+                                            "auto_comment": _comment(item)})
     return rows
+
+
+def insert_values(session: Session, table: Table, columns: Sequence[str], values: list[tuple[Any, ...]]) -> None:
+    """INSERT rows given as tuples of driver-ready values (str, float, bool, None) in `columns`: on
+    SQLite one executemany on the driver, elsewhere SQLAlchemy's batched insertmanyvalues."""
+    if not values:
+        return
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        connection.execute(insert(table), [dict(zip(columns, v, strict=True)) for v in values])
+        return
+    sql = f'INSERT INTO "{table.name}" ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
+    connection.exec_driver_sql(sql, values)
 
 
 def _update_in_place(session: Session, rows: dict[str, list[Row]]) -> None:
@@ -212,9 +236,10 @@ def store_nbgrader(session: Session, cells: NbgraderCells, assignment: str,
     the previous responses (used to keep or drop manual scores) out of `current`."""
     _ensure_students(session, [g.student for g in graded])
     rows = _nbgrader_rows(session, cells, assignment, graded, _Ids())
-    for table, key in ((nb.submitted_assignment, "sub"), (nb.submitted_notebook, "nb"), (nb.grade, "grade"),
-                       (nb.comment, "comment")):
+    for table, key in ((nb.submitted_assignment, "sub"), (nb.submitted_notebook, "nb")):
         bulk_insert(session, table, rows.new[key])
+    insert_values(session, nb.grade, _GRADE_COLUMNS, rows.new_grades)
+    insert_values(session, nb.comment, _COMMENT_COLUMNS, rows.new_comments)
     _update_in_place(session, rows.updated)
 
 
@@ -240,9 +265,6 @@ def store_results(session: Session, run_id: int, assignment: str,
               for g in graded for problem in g.problems]
     if issues:
         session.execute(insert(_table(GradingIssueRow)), issues)
-    from grader.summary import settle
-
-    settle(session)  # the scoreboard's summaries, in this transaction (grader.summary)
 
 
 def _log_results(session: Session, actor: Actor, demoted: list[int], new: list[int]) -> None:
