@@ -151,3 +151,15 @@ def test_paragraphs_set_from_cut_lines_are_drawn_as_fpdf2s_multi_cell_draws_them
         theirs = render(long_unit, qr_text, batch)
     assert long_unit.facts.unit in set_whole
     assert ours == theirs  # the very same bytes
+
+
+def test_an_issued_file_read_straight_from_its_bytes_says_what_a_pdf_parser_reads(
+        signed: tuple[bytes, Certificate, str, Signer]) -> None:
+    from grader.certificates.pdf import read_issued
+
+    pdf = signed[0]
+    assert read_issued(pdf) == read_certificate(pdf)
+    assert read_issued(pdf + b"% an editor's note\n") is None  # the signature no longer ends the file
+    assert read_issued(pdf.replace(b"\n/Subject (", b"\n/Subject  (", 1)) is None  # changed: left to the parser
+    two_subjects = pdf.replace(b"/Creator (qinglian)", b"/Creator (qinglian)\n/Subject (QL1.x)", 1)
+    assert read_issued(two_subjects) is None

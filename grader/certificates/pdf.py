@@ -238,10 +238,50 @@ def file_signature(data: bytes) -> FileSignature | None:
     return FileSignature(key_id, signature, file_message(signed), intact)
 
 
+_SUBJECT = re.compile(rb"\n/Subject \((QL1\.[A-Za-z0-9_.-]+)\)\n")
+_ATTACHED = re.compile(rb"\n/Filter /FlateDecode\n/Length (\d+)\n/Params <</Size (\d+)>>\n"
+                       rb"/Subtype /application#2Fjson\n/Type /EmbeddedFile\n>>\nstream\n")
+_ATTACHMENT_NAME = b"/Names [(" + ATTACHMENT.encode("ascii") + b") "
+
+
+def read_issued(data: bytes) -> EmbeddedCertificate | None:
+    """What `read_certificate` reads, straight from the bytes as fpdf2 writes them (a sixth of the
+    time): None unless the file ends in an intact file signature and holds exactly one QR text and
+    one attachment of the expected form. Only for a file whose signature has been checked: then its
+    bytes are exactly the issuer's."""
+    import zlib
+
+    signature = file_signature(data)
+    if signature is None or not signature.intact:
+        return None
+    subjects, attached = _SUBJECT.findall(data), list(_ATTACHED.finditer(data))
+    if len(subjects) != 1 or len(attached) != 1 or data.count(_ATTACHMENT_NAME) != 1:
+        return None
+    start, length, size = attached[0].end(), int(attached[0].group(1)), int(attached[0].group(2))
+    try:
+        record_bytes = zlib.decompress(data[start:start + length])
+    except zlib.error:
+        return None
+    if len(record_bytes) != size:
+        return None
+    return EmbeddedCertificate(subjects[0].decode("ascii"), _record(record_bytes), record_bytes, signature)
+
+
+def _record(record_bytes: bytes | None) -> dict[str, Any] | None:
+    import json
+
+    if record_bytes is None:
+        return None
+    try:
+        loaded = json.loads(record_bytes.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return loaded if isinstance(loaded, dict) else None
+
+
 def read_certificate(data: bytes) -> EmbeddedCertificate:
     """The QR text, full facts and file signature a PDF carries; ValueError if it is not a
     readable PDF at all."""
-    import json
     import logging
 
     from pypdf import PdfReader
@@ -255,11 +295,5 @@ def read_certificate(data: bytes) -> EmbeddedCertificate:
     except (PyPdfError, ValueError, KeyError, TypeError) as error:
         raise ValueError(f"不是可读取的 PDF 文件（{type(error).__name__}）") from error
     record_bytes = attached[0] if attached else None
-    record: dict[str, Any] | None = None
-    if record_bytes is not None:
-        try:
-            loaded = json.loads(record_bytes.decode("utf-8"))
-            record = loaded if isinstance(loaded, dict) else None
-        except (UnicodeDecodeError, ValueError):
-            record = None
-    return EmbeddedCertificate(str(subject) if subject else None, record, record_bytes, file_signature(data))
+    return EmbeddedCertificate(str(subject) if subject else None, _record(record_bytes), record_bytes,
+                               file_signature(data))
