@@ -72,6 +72,28 @@ def test_verify_needs_exactly_one_input_and_a_missing_key_set_is_explained(tmp_p
     assert no_keys.exit_code == 1 and "qinglian keys init" in no_keys.output
 
 
+def test_several_pdfs_are_verified_in_one_run_each_with_its_verdict_and_a_count(tmp_path: Path) -> None:
+    from grader.certificates.fonts import CertificateFont, find_cjk_font
+    from tests.certificates_data import facts, make_certificate
+
+    font = CertificateFont(find_cjk_font())
+    files = []
+    for n, name in enumerate(["王建国", "李秀兰"]):
+        pdf, _ = make_certificate(tmp_path, font, facts(f"P00{n}", name), serial=f"QL2026-ABCDEFG{n + 2}")
+        files.append(tmp_path / f"{n}.pdf")
+        files[-1].write_bytes(pdf)
+    (tmp_path / "added.pdf").write_bytes(files[0].read_bytes() + b"% an editor's note\n")
+    keys = tmp_path / "keys.json"
+    assert _run("keys", "export", "--to", str(keys), "--root", str(tmp_path)).exit_code == 0
+    both = _run("cert", "verify", *(str(f) for f in files), "--keys", str(keys))
+    assert both.exit_code == 0 and "核验 2 份：真实有效 2 份，其余 0 份" in both.output
+    assert "0.pdf：真实有效：证书 QL2026-ABCDEFG2" in _flat(both)
+    assert "1.pdf：真实有效：证书 QL2026-ABCDEFG3" in _flat(both)
+    three = _run("cert", "verify", *(str(f) for f in files), str(tmp_path / "added.pdf"), "--keys", str(keys))
+    assert three.exit_code == 1 and "核验 3 份：真实有效 2 份，其余 1 份" in three.output
+    assert "added.pdf：已被篡改：文件在签名之后又被追加了改动" in _flat(three)
+
+
 def test_the_published_list_says_when_the_next_is_due_and_verify_warns_once_it_is_past(
         settings: Settings, engine: Engine, released: list[str], tmp_path: Path) -> None:
     from datetime import datetime, timedelta

@@ -18,6 +18,10 @@ from grader.settings import Settings
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from grader.certificates.keys import KeySet
+    from grader.certificates.revocation import RevocationList
+    from grader.certificates.verify import Verdict
+
 T = TypeVar("T")
 PROGRAMME_CHOICE = click.Choice(["induction", "promotion_test", "promotion_gate"])
 
@@ -156,7 +160,7 @@ def cert_issue(person: str | None, sitting: str | None, unit: str | None, progra
 
 
 @cert.command("verify")
-@click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False)
+@click.argument("pdfs", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--qr", default=None, help="二维码内容（代替 PDF 文件）")
 @click.option("--keys", "keys_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="公钥集（qinglian keys export）；不给则用工作区的")
@@ -164,25 +168,39 @@ def cert_issue(person: str | None, sitting: str | None, unit: str | None, progra
               help="吊销列表（qinglian cert revocations）")
 @root_option
 @db_option
-def cert_verify(pdf: Path | None, qr: str | None, keys_path: Path | None, revocations: Path | None, root: Path,
+def cert_verify(pdfs: tuple[Path, ...], qr: str | None, keys_path: Path | None, revocations: Path | None, root: Path,
                 db_url: str | None) -> None:
-    """离线核验证书 PDF 或二维码内容：真实有效、已被篡改、签发密钥未知、已吊销，或不是证书。"""
+    """离线核验证书 PDF（可以一次给多个）或二维码内容：真实有效、已被篡改、签发密钥未知、已吊销，或不是证书。"""
     from grader.certificates.trust import trust_from_files, trust_from_workspace
-    from grader.certificates.verify import verify_pdf, verify_qr
 
-    if (pdf is None) == (qr is None):
-        raise Failure("请给出一个 PDF 文件，或用 --qr 给出二维码内容")
+    if bool(pdfs) == (qr is not None):
+        raise Failure("请给出一个 PDF 文件（或多个），或用 --qr 给出二维码内容")
     with _failing():
         if keys_path is not None:
-            trust = trust_from_files(keys_path, revocations)
+            verdicts = _verdicts(pdfs, qr, *trust_from_files(keys_path, revocations))
         else:
-            with transaction(Settings.resolve(root, db_url)) as session:
-                trust = trust_from_workspace(session, root.resolve(), datetime.now())
-    verdict = verify_pdf(pdf.read_bytes(), *trust) if pdf is not None else verify_qr(str(qr), *trust)
-    console.print(verdict.message, highlight=False)
-    for label, value in verdict.facts:
-        click.echo(f"  {label}：{value}")
-    sys.exit(0 if verdict.authentic else 1)
+            with transaction(Settings.resolve(root, db_url)) as session:  # revocations looked up as each is verified
+                verdicts = _verdicts(pdfs, qr, *trust_from_workspace(session, root.resolve(), datetime.now()))
+    if len(verdicts) == 1:
+        console.print(verdicts[0].message, highlight=False)
+        for label, value in verdicts[0].facts:
+            click.echo(f"  {label}：{value}")
+    else:
+        for path, verdict in zip(pdfs, verdicts, strict=True):
+            console.print(f"{path.name}：{verdict.message}", highlight=False, soft_wrap=True)
+        good = sum(v.authentic for v in verdicts)
+        console.print(f"核验 {len(verdicts)} 份：真实有效 {good} 份，其余 {len(verdicts) - good} 份")
+    sys.exit(0 if all(v.authentic for v in verdicts) else 1)
+
+
+def _verdicts(pdfs: tuple[Path, ...], qr: str | None, keys: KeySet, revocations: RevocationList | None,
+              ) -> list[Verdict]:
+    """Each file's verdict (or the QR text's), against one key set and revocation list read once."""
+    from grader.certificates.verify import verify_pdf, verify_qr
+
+    if qr is not None:
+        return [verify_qr(qr, keys, revocations)]
+    return [verify_pdf(path.read_bytes(), keys, revocations) for path in pdfs]
 
 
 @cert.command("revoke")
