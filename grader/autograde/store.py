@@ -150,6 +150,7 @@ def _previous_responses(session: Session, assignment: str,
 # built and bound without a dict each (on SQLite the values go to the driver as they are)
 _GRADE_COLUMNS = ("id", "notebook_id", "cell_id", "auto_score", "manual_score", "extra_credit", "needs_manual_grade")
 _COMMENT_COLUMNS = ("id", "notebook_id", "cell_id", "auto_comment")
+_ITEM_COLUMNS = ("result_id", "position", "item_id", "response", "verdict", "score", "max_score")
 
 
 @dataclass
@@ -256,9 +257,8 @@ def store_results(session: Session, run_id: int, assignment: str,
         {"run_id": run_id, "assignment": assignment, "student_id": g.student, "submitted_at": g.submitted_at,
          "auto_score": g.auto_score, "max_score": g.max_score, "needs_manual": g.needs_manual,
          "flagged": g.flagged, "current": True} for g in graded]).all()
-    bulk_insert(session, _table(ItemResultRow), [
-        {"result_id": result_id, "position": i.position, "item_id": i.item_id, "response": i.response,
-         "verdict": i.verdict.value, "score": i.score, "max_score": i.max_score}
+    insert_values(session, _table(ItemResultRow), _ITEM_COLUMNS, [
+        (result_id, i.position, i.item_id, i.response, i.verdict.value, i.score, i.max_score)
         for result_id, g in zip(ids, graded, strict=True) for i in g.items])
     _log_results(session, actor, demoted, list(ids))
     issues = [{"run_id": run_id, "student_id": g.student, "kind": "review", "message": problem}

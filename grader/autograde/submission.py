@@ -9,7 +9,6 @@ from __future__ import annotations
 import ast
 import json
 import re
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +38,7 @@ class LockedCell:
     cell_type: str
     source: str
     nbgrader: dict[str, Any]
+    raw_source: object = None  # the source as the release holds it (usually a list of lines)
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,8 @@ def layout_of(released: dict[str, Any], assignment: str) -> Layout:
             answers[meta["grade_id"]] = cell["cell_type"]
             answer_meta[meta["grade_id"]] = meta
         elif meta.get("locked"):
-            locked[meta["grade_id"]] = LockedCell(meta["checksum"], cell["cell_type"], cell_source(cell) or "", meta)
+            locked[meta["grade_id"]] = LockedCell(meta["checksum"], cell["cell_type"], cell_source(cell) or "", meta,
+                                                  cell.get("source", ""))
     return Layout(assignment, answers, locked, answer_meta)
 
 
@@ -164,38 +165,53 @@ def _notebook_cells(text: str) -> list[Any]:
     return cells
 
 
+def _graded_cells(cells: list[Any]) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]], dict[str, int]]:
+    """grade_id -> its last cell and that cell's nbgrader metadata, and how often each repeated
+    grade_id appears (nbgrader_meta inlined: this runs for every cell of every submission)."""
+    by_id: dict[str, dict[str, Any]] = {}
+    metas: dict[str, dict[str, Any]] = {}
+    repeated: dict[str, int] = {}
+    for cell in cells:
+        metadata = cell.get("metadata") if isinstance(cell, dict) else None
+        meta = metadata.get("nbgrader") if isinstance(metadata, dict) else None
+        grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
+        if isinstance(grade_id, str):
+            if grade_id in by_id:
+                repeated[grade_id] = repeated.get(grade_id, 1) + 1
+            by_id[grade_id] = cell  # the last one, as nbgrader's DeduplicateIds keeps
+            metas[grade_id] = meta  # type: ignore[assignment]  # a dict: grade_id came from it
+    return by_id, metas, repeated
+
+
 def parse_submission(text: str, layout: Layout) -> ParsedSubmission:
     """Parse one submitted notebook's JSON against the released layout."""
     cells = _notebook_cells(text)
-    by_id: dict[str, dict[str, Any]] = {}
-    seen: Counter[str] = Counter()
-    for cell in cells:
-        grade_id = nbgrader_meta(cell).get("grade_id")
-        if isinstance(grade_id, str):
-            by_id[grade_id] = cell  # the last one, as nbgrader's DeduplicateIds keeps
-            seen[grade_id] += 1
+    by_id, metas, repeated = _graded_cells(cells)
     if not any(name in by_id for name in layout.answers):
         raise SubmissionError(f"不是试卷 {layout.assignment} 的答卷：找不到任何答题单元格")
     answers = {name: _answer(by_id[name], name, cell_type) if name in by_id
                else Answer(name, None, False, "答题单元格缺失")
                for name, cell_type in layout.answers.items()}
     tampered = tuple(grade_id for grade_id, expected in layout.locked.items()
-                     if grade_id not in by_id or _changed(by_id[grade_id], expected))
-    warnings = [f"单元格 {grade_id} 出现 {count} 次，按最后一个评分（与 nbgrader 相同）"
-                for grade_id, count in seen.items() if count > 1 and (grade_id in layout.answers
-                                                                       or grade_id in layout.locked)]
+                     if grade_id not in by_id or _changed(by_id[grade_id], metas[grade_id], expected))
+    warnings = [f"单元格 {grade_id} 出现 {repeated[grade_id]} 次，按最后一个评分（与 nbgrader 相同）"
+                for grade_id in by_id if grade_id in repeated and (grade_id in layout.answers
+                                                                   or grade_id in layout.locked)]
     warnings += [f"答题单元格 {name} 的 nbgrader 元数据被改动" for name, meta in (layout.answer_meta or {}).items()
-                 if name in by_id and nbgrader_meta(by_id[name]) != meta]
+                 if name in by_id and metas[name] != meta]
     return ParsedSubmission(answers, tampered, cells, text, tuple(warnings))
 
 
-def _changed(cell: dict[str, Any], released: LockedCell) -> bool:
+def _changed(cell: dict[str, Any], meta: dict[str, Any], released: LockedCell) -> bool:
     """nbgrader's checksum decides; a cell identical to the released one (source, type and
     nbgrader metadata, everything the checksum covers) is unchanged without hashing."""
+    if (cell.get("cell_type") == released.cell_type and meta == released.nbgrader
+            and released.raw_source is not None and cell.get("source", "") == released.raw_source):
+        return False  # the common case: the cell as released, compared without joining its lines
     source = cell_source(cell)
     if source is None:
         return True
-    if (cell.get("cell_type") == released.cell_type and nbgrader_meta(cell) == released.nbgrader
+    if (cell.get("cell_type") == released.cell_type and meta == released.nbgrader
             and source == released.source):
         return False
     try:
