@@ -502,6 +502,8 @@ def summary(args: argparse.Namespace, people: list[Candidate], counts: dict[str,
             "room_cpu_s": [round(r.cpu_seconds - r.cpu_at_start, 1) for r in rooms], "replies": replies,
             "room_cpu_ms_per_reply": round(1000 * sum(r.cpu_seconds - r.cpu_at_start for r in rooms)
                                            / max(1, replies), 1),
+            "room_cpu_ms_per_reply_503_included": round(1000 * sum(r.cpu_seconds - r.cpu_at_start for r in rooms)
+                                                        / max(1, replies + sum(w.busy for w in people)), 1),
             "room_cpu_share_of_a_core": [round((r.cpu_seconds - r.cpu_at_start) / max(seconds, 1e-9), 2)
                                          for r in rooms],
             "busy_503": sum(w.busy for w in people), "client_processes": args.clients,
