@@ -23,7 +23,8 @@ from fpdf.syntax import Name, PDFArray, PDFContentStream, PDFString, Raw
 
 from grader.certificates.cff import Outlines, program
 
-_loaded: dict[Path, TTFFont] = {}  # the batch font as fpdf2 read it, per process (the latest batch only)
+# the batch font as fpdf2 read it, per process (the latest batch only)
+_loaded: dict[tuple[Path, int, int], TTFFont] = {}
 _CMAP_HEAD = ("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CIDSystemInfo\n"
               "<</Registry ({registry})\n/Ordering ({ordering})\n/Supplement {supplement}\n>> def\n"
               "/CMapName /{name} def\n/CMapType 2 def\n1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n")
@@ -39,12 +40,14 @@ class BatchFontPDF(FPDF):
 
     def use_batch_font(self, family: str, path: Path) -> None:
         """Like add_font(family, "", path), reading the file only the first time in this process."""
-        if path not in _loaded:
+        stat = path.stat()
+        key = (path, stat.st_mtime_ns, stat.st_size)  # a later batch's font never passes for an earlier one
+        if key not in _loaded:
             _loaded.clear()
             probe = FPDF()
             probe.add_font(family, "", str(path))
-            _loaded[path] = next(iter(probe.fonts.values()))  # type: ignore[assignment]
-        font = copy.copy(_loaded[path])
+            _loaded[key] = next(iter(probe.fonts.values()))  # type: ignore[assignment]
+        font = copy.copy(_loaded[key])
         font.i = len(self.fonts) + 1
         font.fontkey = family.lower()
         font.missing_glyphs = []
