@@ -5,7 +5,9 @@
 
 Builds a workspace in benchmarks/work/, simulates the submissions, times `qinglian autograde`
 on all of them and `nbgrader autograde` on a sample copied into a second workspace, compares the
-two graders' totals on that sample, and prints a Markdown table row for the README.
+two graders' totals on that sample, and prints a Markdown table row for the README. Each command's
+wall time and CPU time (user + sys of it and every process it waited for, its grading workers
+included) are both reported: on a shared machine only the ratios compare.
 """
 
 from __future__ import annotations
@@ -142,8 +144,12 @@ def main() -> None:
     (HERE / "results" / "autograde.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n",
                                                       encoding="utf-8")
     print(json.dumps(result, ensure_ascii=False, indent=2))
-    print(f"| {result['date']} | {result['machine']} | {len(students)} | {ours:.1f} s | {per_ours * 1000:.2f} ms | "
-          f"{len(sample)} | {per_theirs:.2f} s | {result['ratio']}× | {'一致' if agree else '不一致'} |")
+    load = f"负载 {load_start:.0f}–{result['load_average_1min_at_end']:.0f}"
+    print(f"| {result['date']}（{load}） | {result['machine']} | {len(students)} | "
+          f"{ours:.1f} s（CPU {ours_run.cpu:.1f} s） | "
+          f"{per_ours * 1000:.2f} ms（CPU {result['qinglian_cpu_ms_per_submission']:.2f} ms） | {len(sample)} | "
+          f"{per_theirs:.2f} s（CPU {result['nbgrader_cpu_s_per_submission']:.2f} s） | "
+          f"{result['ratio']}×（CPU {result['cpu_ratio']}×） | {'一致' if agree else '不一致'} |")
     if not agree:
         sys.exit("两个评分器在样本上的总分不一致")
 
