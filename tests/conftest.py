@@ -43,10 +43,19 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     schema = f"qltest_{uuid.uuid4().hex[:12]}"
     with server.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    yield f"{PG_SERVER}?options=-csearch_path%3D{schema}"
+    # the schema names the test's connections, so a connection the test left open is found, not waited on
+    yield f"{PG_SERVER}?options=-csearch_path%3D{schema}&application_name={schema}"
     with server.begin() as connection:
+        held = connection.execute(text(
+            "SELECT pid, state, left(query, 160) FROM pg_stat_activity WHERE application_name = :name "
+            "AND pid <> pg_backend_pid() AND state <> 'idle'"), {"name": schema}).all()
+        for pid, _, _ in held:  # DROP SCHEMA would wait on its locks for ever
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
         connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     server.dispose()
+    if held:
+        pytest.fail("the test left PostgreSQL connections open inside a transaction: "
+                    + "; ".join(f"{state}: {query}" for _, state, query in held), pytrace=False)
 
 
 @pytest.fixture
