@@ -43,13 +43,16 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     schema = f"qltest_{uuid.uuid4().hex[:12]}"
     with server.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    # the schema names the test's connections, so a connection the test left open is found, not waited on
-    yield f"{PG_SERVER}?options=-csearch_path%3D{schema}&application_name={schema}"
+    yield f"{PG_SERVER}?options=-csearch_path%3D{schema}"
     with server.begin() as connection:
+        # a connection the test left inside a transaction holds locks in its schema: DROP SCHEMA would
+        # wait on them for ever, so end it and fail the test, naming what it was doing
         held = connection.execute(text(
-            "SELECT pid, state, left(query, 160) FROM pg_stat_activity WHERE application_name = :name "
-            "AND pid <> pg_backend_pid() AND state <> 'idle'"), {"name": schema}).all()
-        for pid, _, _ in held:  # DROP SCHEMA would wait on its locks for ever
+            "SELECT DISTINCT a.pid, a.state, left(a.query, 160) FROM pg_locks l "
+            "JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "JOIN pg_stat_activity a ON a.pid = l.pid WHERE n.nspname = :schema AND l.pid <> pg_backend_pid()"),
+            {"schema": schema}).all()
+        for pid, _, _ in held:
             connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
         connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     server.dispose()
