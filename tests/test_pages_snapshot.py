@@ -116,6 +116,9 @@ def test_the_first_view_is_on_screen_without_any_of_voilas_scripts(page_server) 
         title = page.locator(".ql-snapshot .ql-demo-title")  # type: ignore[attr-defined]
         title.wait_for(state="visible")
         assert title.inner_text() == "本单位通过率"
+        box = title.bounding_box()  # at the top of the first screen: Voila's spinner does not push it down
+        assert box is not None and box["y"] < 200
+        assert not page.locator("#loading").is_visible()  # type: ignore[attr-defined]
         assert page.locator(".ql-snapshot select").is_disabled()  # type: ignore[attr-defined]
         assert "never-on-screen" not in page.content()  # type: ignore[attr-defined]
         assert watch.outside == []
